@@ -1,0 +1,172 @@
+//! One input record: its JSON document (as Elasticsearch would hold its `_source`) and where it
+//! came from.
+//!
+//! Field lookup follows Elasticsearch mapping rules rather than plain JSON navigation, because
+//! exports mix both shapes: `{"a.b": 1}` and `{"a": {"b": 1}}` address the same field `a.b`,
+//! arrays are multi-valued fields, and arrays of objects are flattened (no `nested` mapping).
+
+use serde_json::{Map, Value};
+use std::sync::Arc;
+
+/// Where a record came from, so that every result can be traced back to the analyst's file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Provenance {
+    /// File name (or a label such as `stdin` / `paste`), when the record came from a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<Arc<str>>,
+    /// 1-based line number, for line-oriented formats (NDJSON, CSV, XML).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// 1-based record number within the file (EVTX record, JSON array element, CSV row).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+    /// Byte offset of the record's first byte in the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+}
+
+/// One event: a JSON object plus its provenance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    source: Map<String, Value>,
+    provenance: Provenance,
+}
+
+impl Event {
+    /// Wraps a JSON object. Non-object documents are not events; readers report them as
+    /// unreadable records instead of building an `Event`.
+    pub fn new(source: Map<String, Value>, provenance: Provenance) -> Self {
+        Self { source, provenance }
+    }
+
+    /// Builds an event from any JSON value, or `None` when it is not an object.
+    pub fn from_value(value: Value, provenance: Provenance) -> Option<Self> {
+        match value {
+            Value::Object(source) => Some(Self::new(source, provenance)),
+            _ => None,
+        }
+    }
+
+    /// The document, as it will appear under `_source` in results.
+    pub fn source(&self) -> &Map<String, Value> {
+        &self.source
+    }
+
+    /// Mutable access for normalisers that add ECS fields.
+    pub fn source_mut(&mut self) -> &mut Map<String, Value> {
+        &mut self.source
+    }
+
+    /// Where this record came from.
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+
+    /// Mutable provenance, for readers that learn the location after parsing.
+    pub fn provenance_mut(&mut self) -> &mut Provenance {
+        &mut self.provenance
+    }
+
+    /// Calls `visit` with every value of the dotted field `path`, in document order, until it
+    /// returns `false`. Values are scalars (string, number, bool): `null`s, empty arrays and
+    /// objects are not field values in Elasticsearch, so a field holding only those is missing.
+    pub fn for_each_value<'a>(&'a self, path: &str, visit: &mut dyn FnMut(&'a Value) -> bool) {
+        let _ = in_object(&self.source, path, visit);
+    }
+
+    /// All values of the dotted field `path` (see [`Event::for_each_value`]).
+    pub fn values<'a>(&'a self, path: &str) -> Vec<&'a Value> {
+        let mut out = Vec::new();
+        self.for_each_value(path, &mut |v| {
+            out.push(v);
+            true
+        });
+        out
+    }
+
+    /// The first value of `path`, if the field exists.
+    pub fn first_value<'a>(&'a self, path: &str) -> Option<&'a Value> {
+        let mut first = None;
+        self.for_each_value(path, &mut |v| {
+            first = Some(v);
+            false
+        });
+        first
+    }
+
+    /// Whether the field has at least one value (Elasticsearch `exists`).
+    pub fn has_field(&self, path: &str) -> bool {
+        self.first_value(path).is_some()
+    }
+}
+
+/// Visits `rest` inside `object`, trying the whole remaining path as one key first and then every
+/// dotted prefix, so that any mix of dotted keys and nesting resolves. Returns `false` once the
+/// visitor asked to stop.
+fn in_object<'a>(
+    object: &'a Map<String, Value>,
+    rest: &str,
+    visit: &mut dyn FnMut(&'a Value) -> bool,
+) -> bool {
+    if let Some(value) = object.get(rest) {
+        if !leaves(value, visit) {
+            return false;
+        }
+    }
+    for (dot, _) in rest.match_indices('.') {
+        if let Some(value) = object.get(&rest[..dot]) {
+            if !descend(value, &rest[dot + 1..], visit) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+fn descend<'a>(value: &'a Value, rest: &str, visit: &mut dyn FnMut(&'a Value) -> bool) -> bool {
+    match value {
+        Value::Object(object) => in_object(object, rest, visit),
+        Value::Array(items) => items.iter().all(|item| descend(item, rest, visit)),
+        _ => true,
+    }
+}
+
+fn leaves<'a>(value: &'a Value, visit: &mut dyn FnMut(&'a Value) -> bool) -> bool {
+    match value {
+        Value::Null | Value::Object(_) => true,
+        Value::Array(items) => items.iter().all(|item| leaves(item, visit)),
+        scalar => visit(scalar),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(v: Value) -> Event {
+        Event::from_value(v, Provenance::default()).unwrap()
+    }
+
+    #[test]
+    fn dotted_and_nested_keys_address_the_same_field() {
+        let e = event(
+            json!({"a.b": 1, "a": {"b": 2, "c.d": [3, null, [4]]}, "x": {"y.z": {"w": "v"}}}),
+        );
+        assert_eq!(e.values("a.b"), [&json!(1), &json!(2)]);
+        assert_eq!(e.values("a.c.d"), [&json!(3), &json!(4)]);
+        assert_eq!(e.values("x.y.z.w"), [&json!("v")]);
+        assert!(e.values("a").is_empty(), "an object is not a value");
+    }
+
+    #[test]
+    fn arrays_of_objects_flatten_and_nulls_are_missing() {
+        let e = event(
+            json!({"p": [{"n": "a"}, {"n": ["b", "c"]}, {"m": 1}], "nil": null, "empty": []}),
+        );
+        assert_eq!(e.values("p.n"), [&json!("a"), &json!("b"), &json!("c")]);
+        assert!(!e.has_field("nil"));
+        assert!(!e.has_field("empty"));
+        assert_eq!(e.first_value("p.n"), Some(&json!("a")));
+    }
+}

@@ -1,0 +1,35 @@
+//! eqlite: Elastic EQL detection rules over exported event data, with the answers Elasticsearch
+//! would give.
+//!
+//! The pipeline is a chain of small modules with one-way dependencies:
+//! `syntax` (lexer, parser, spanned AST) -> `compile` (checks, immutable [`Query`] plan) ->
+//! `eval` (expressions) / `sequence` (the streaming correlator) -> `input` (export formats to
+//! events) -> `output` (result lines). The CLI (`main.rs`) and the WebAssembly facade (`wasm.rs`)
+//! are thin shells over this library.
+
+#![deny(missing_docs)]
+
+// ---- foundation (shared by every stage) ----
+pub mod event;
+pub use event::{Event, Provenance};
+
+// ---- language: syntax -> compile -> eval ----
+pub mod compile;
+pub mod error;
+pub mod eval;
+pub mod span;
+pub mod syntax;
+
+// ---- correlation: sequence matcher, timestamps, the Correlator ----
+pub mod correlator;
+pub mod output;
+pub mod rules;
+pub mod sequence;
+pub mod time;
+
+// ---- export formats ----
+pub mod input;
+
+// ---- the WebAssembly facade (JS types live only here) ----
+#[cfg(target_arch = "wasm32")]
+mod wasm;

@@ -1,0 +1,2 @@
+//! The native integration-test binary: every native test module hangs off here.
+#![cfg(not(target_arch = "wasm32"))]
