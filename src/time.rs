@@ -101,10 +101,12 @@ pub fn parse_str(text: &str) -> Result<Timestamp, TimeError> {
     if text.is_empty() {
         return Err(bad());
     }
-    if let Some(ts) = parse_epoch_millis(text) {
+    // The ISO format comes first in `strict_date_optional_time||epoch_millis`, so a
+    // four-digit string such as "1970" is a year, as in Elasticsearch.
+    if let Some(ts) = parse_iso(text.as_bytes()) {
         return Ok(ts);
     }
-    parse_iso(text.as_bytes()).ok_or_else(bad)
+    parse_epoch_millis(text).ok_or_else(bad)
 }
 
 fn shorten(text: &str) -> String {
