@@ -1,2 +1,7 @@
 //! The native integration-test binary: every native test module hangs off here.
 #![cfg(not(target_arch = "wasm32"))]
+
+mod cli;
+mod conformance;
+mod props;
+mod seed_rule;
