@@ -5,3 +5,4 @@ mod cli;
 mod conformance;
 mod props;
 mod seed_rule;
+mod lang;
