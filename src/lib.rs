@@ -29,6 +29,7 @@ pub mod time;
 
 // ---- export formats ----
 pub mod input;
+pub use input::{Format, InputError, InputSummary, Reader, ReaderOptions};
 
 // ---- the WebAssembly facade (JS types live only here) ----
 #[cfg(target_arch = "wasm32")]

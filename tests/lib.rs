@@ -1,2 +1,6 @@
 //! The native integration-test binary: every native test module hangs off here.
 #![cfg(not(target_arch = "wasm32"))]
+
+// ---- formats ----
+mod input_json;
+mod input_support;
