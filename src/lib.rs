@@ -34,6 +34,7 @@ pub use rules::Rule;
 
 // ---- export formats ----
 pub mod input;
+pub use input::{Format, InputError, InputSummary, Reader, ReaderOptions};
 
 // ---- the WebAssembly facade (JS types live only here) ----
 #[cfg(target_arch = "wasm32")]

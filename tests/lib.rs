@@ -6,3 +6,6 @@ mod conformance;
 mod props;
 mod seed_rule;
 mod lang;
+// ---- formats ----
+mod input_json;
+mod input_support;
