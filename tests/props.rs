@@ -17,14 +17,17 @@ fn events() -> impl Strategy<Value = Vec<Value>> {
             .enumerate()
             .map(|(id, (gap, host, task, action, user))| {
                 ts += gap; // strictly increasing: no ties, so input order never decides
+                let action = ["scheduled-task-created", "scheduled-task-deleted", "scheduled-task-updated"][action];
+                let (host, task) = (["H1", "H2"][host], ["\\a", "\\b"][task]);
                 let mut e = json!({
                     "id": id,
                     "@timestamp": ts,
-                    "event": {"category": "iam", "action": ["scheduled-task-created", "scheduled-task-deleted", "scheduled-task-updated"][action]},
-                    "winlog": {"computer_name": ["H1", "H2"][host], "event_data": {"TaskName": ["\\a", "\\b"][task]}},
+                    "event": {"category": "iam", "action": action},
+                    "winlog": {"computer_name": host, "event_data": {"TaskName": task}},
                 });
                 if user < 2 {
-                    e["user"] = json!({"name": ["alice", "H1$"][user]});
+                    let name = ["alice", "H1$"][user];
+                    e["user"] = json!({ "name": name });
                 }
                 e
             })
