@@ -32,7 +32,23 @@ pub(crate) fn shared_dir() -> Option<PathBuf> {
 
 /// Queries whose expected answer depends on an Elasticsearch mapping feature that an exported
 /// document cannot carry. Each entry names the feature.
-const SKIPS: &[(&str, &str)] = &[];
+const SKIPS: &[(&str, &str)] = &[
+    (
+        "optionalDefaultNullValueFieldEqualNull",
+        "mapping `null_value: \"NULL\"` on optional_field_default_null: ES indexes an explicit JSON \
+         null as \"NULL\"; an exported _source keeps the null and carries no mapping",
+    ),
+    (
+        "optionalDefaultNullValueFieldEqualDefaultValue",
+        "mapping `null_value: \"NULL\"` on optional_field_default_null (see above)",
+    ),
+    (
+        "sequenceWithVersionRangeCheck",
+        "field type `version` on `version`: ES orders values as semantic versions (1.11.3 > 1.5.0, \
+         invalid ones apart); an export holds plain strings and no mapping",
+    ),
+    ("sequenceWithVersionRangeCheck2", "field type `version` on `version` (see above)"),
+];
 
 #[derive(Debug)]
 struct Case {
