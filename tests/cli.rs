@@ -65,7 +65,7 @@ fn builtin_rule_over_stdin() {
     let results = lines(&out);
     assert_eq!(results.len(), 1);
     assert_eq!(results[0]["join_keys"], json!(["WS1", "\\evil"]));
-    assert_eq!(results[0]["events"][0]["_provenance"], json!({"file": "stdin", "line": 1}));
+    assert_eq!(results[0]["events"][0]["_provenance"], json!({"file": "stdin", "line": 1, "offset": 0}));
     assert_eq!(results[0]["events"][1]["_source"]["event"]["action"], json!("scheduled-task-deleted"));
 }
 
