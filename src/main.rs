@@ -24,7 +24,11 @@ mod cli {
     use std::io::{self, BufWriter, Read, Write};
 
     #[derive(Debug, Parser)]
-    #[command(name = "eqlite", version, about = "Run Elastic EQL detection rules over exported event data")]
+    #[command(
+        name = "eqlite",
+        version,
+        about = "Run Elastic EQL detection rules over exported event data"
+    )]
     struct Cli {
         #[command(subcommand)]
         command: Command,
@@ -111,10 +115,18 @@ mod cli {
         let stdout = io::stdout();
         let mut out = BufWriter::new(stdout.lock());
         let mut failed = false;
-        let files = if args.files.is_empty() { vec!["-".to_string()] } else { args.files.clone() };
+        let files = if args.files.is_empty() {
+            vec!["-".to_string()]
+        } else {
+            args.files.clone()
+        };
         let mut results = Vec::new();
         for file in &files {
-            let label = if file == "-" { "stdin".to_string() } else { file.clone() };
+            let label = if file == "-" {
+                "stdin".to_string()
+            } else {
+                file.clone()
+            };
             let mut reader = Reader::new(ReaderOptions {
                 format,
                 file_name: Some(label.clone()),
@@ -165,7 +177,10 @@ mod cli {
             }
             let shown = reader.errors().len() as u64;
             if reader.error_count() > shown {
-                eprintln!("eqlite: {label}: {} more unreadable records", reader.error_count() - shown);
+                eprintln!(
+                    "eqlite: {label}: {} more unreadable records",
+                    reader.error_count() - shown
+                );
             }
             for note in reader.notes() {
                 eprintln!("eqlite: note: {label}: {note}");
@@ -187,13 +202,17 @@ mod cli {
     fn build(args: &RunArgs) -> Result<Correlator, String> {
         let rule = match &args.rule {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("eqlite: {path}: {e}"))?;
+                let text =
+                    std::fs::read_to_string(path).map_err(|e| format!("eqlite: {path}: {e}"))?;
                 rules::from_toml(&text).map_err(|e| format!("eqlite: {path}: {e}"))?
             }
             None => rules::builtin(),
         };
         let text = args.query.clone().unwrap_or_else(|| rule.query.clone());
-        let tiebreaker = args.tiebreaker_field.clone().or(rule.tiebreaker_field.clone());
+        let tiebreaker = args
+            .tiebreaker_field
+            .clone()
+            .or(rule.tiebreaker_field.clone());
         let category = args
             .event_category_field
             .clone()
@@ -244,7 +263,11 @@ mod cli {
                 summary.late
             );
             for late in &summary.late_examples {
-                eprintln!("  {}: {} ms behind", location(&late.provenance), late.behind_ms);
+                eprintln!(
+                    "  {}: {} ms behind",
+                    location(&late.provenance),
+                    late.behind_ms
+                );
             }
         }
     }

@@ -3,9 +3,9 @@
 
 mod cli;
 mod conformance;
+mod lang;
 mod props;
 mod seed_rule;
-mod lang;
 // ---- formats ----
 mod input_json;
 mod input_support;

@@ -18,7 +18,11 @@ fn events() -> impl Strategy<Value = Vec<Value>> {
             .enumerate()
             .map(|(id, (gap, host, task, action, user))| {
                 ts += gap; // strictly increasing: no ties, so input order never decides
-                let action = ["scheduled-task-created", "scheduled-task-deleted", "scheduled-task-updated"][action];
+                let action = [
+                    "scheduled-task-created",
+                    "scheduled-task-deleted",
+                    "scheduled-task-updated",
+                ][action];
                 let (host, task) = (["H1", "H2"][host], ["\\a", "\\b"][task]);
                 let mut e = json!({
                     "id": id,
@@ -36,7 +40,12 @@ fn events() -> impl Strategy<Value = Vec<Value>> {
     })
 }
 
-fn answer(query: &Query, window: Option<u64>, events: &[Value], batch: usize) -> Vec<(Vec<Value>, Vec<Value>)> {
+fn answer(
+    query: &Query,
+    window: Option<u64>,
+    events: &[Value],
+    batch: usize,
+) -> Vec<(Vec<Value>, Vec<Value>)> {
     let mut c = query.correlator().with_reorder_window(window);
     let mut out = Vec::new();
     for chunk in events.chunks(batch.max(1)) {
@@ -47,7 +56,15 @@ fn answer(query: &Query, window: Option<u64>, events: &[Value], batch: usize) ->
     out.extend(c.finish());
     assert_eq!(c.summary().late, 0);
     out.into_iter()
-        .map(|m| (m.join_keys, m.events.iter().map(|e| e.event.source()["id"].clone()).collect()))
+        .map(|m| {
+            (
+                m.join_keys,
+                m.events
+                    .iter()
+                    .map(|e| e.event.source()["id"].clone())
+                    .collect(),
+            )
+        })
         .collect()
 }
 
