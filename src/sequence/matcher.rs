@@ -87,6 +87,8 @@ pub struct Matcher<K, P> {
     first_outcome_id: u64,
     last_sweep_ts: Option<i64>,
     now: i64,
+    /// Number of `Some` partial slots over all keys (kept so that counting is O(1)).
+    open_partials: usize,
 }
 
 impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
@@ -115,18 +117,14 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
             first_outcome_id: 0,
             last_sweep_ts: None,
             now: i64::MIN,
+            open_partials: 0,
         }
     }
 
     /// Partial sequences still able to complete, plus completed ones waiting for a trailing
     /// missing-event window: the memory the matcher holds on behalf of the stream.
     pub fn open_sequences(&self) -> usize {
-        let partial: usize = self
-            .keys
-            .values()
-            .map(|s| s.partial.iter().filter(|p| p.is_some()).count())
-            .sum();
-        partial + self.outcomes.len()
+        self.open_partials + self.outcomes.len()
     }
 
     /// Number of join keys with any state (partials, `until`, recent missing-stage hits).
@@ -201,6 +199,7 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
                     else {
                         continue;
                     };
+                    self.open_partials = self.open_partials.saturating_sub(1);
                     if exceeds(self.spec.maxspan_ms, partial.first_ts, now) {
                         continue;
                     }
@@ -221,7 +220,9 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
                         .entry(key.clone())
                         .or_insert_with(|| KeyState::new(positives, missing_count));
                     if let Some(slot) = state.partial.get_mut(pos) {
-                        *slot = Some(partial);
+                        if slot.replace(partial).is_none() {
+                            self.open_partials += 1;
+                        }
                     }
                 }
             }
@@ -255,6 +256,7 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
     pub fn finish(&mut self, out: &mut Vec<Completed<K, P>>) {
         self.release(out, true);
         self.keys.clear();
+        self.open_partials = 0;
     }
 
     fn exceeds_maxspan(&self, from: i64, to: i64) -> bool {
@@ -407,10 +409,12 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
         }
         self.last_sweep_ts = Some(now);
         let horizon = now.saturating_sub(span);
+        let open = &mut self.open_partials;
         self.keys.retain(|_, state| {
             for slot in &mut state.partial {
                 if slot.as_ref().is_some_and(|p| p.first_ts < horizon) {
                     *slot = None;
+                    *open = open.saturating_sub(1);
                 }
             }
             for recent in &mut state.recent_missing {
