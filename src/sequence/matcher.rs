@@ -89,6 +89,10 @@ pub struct Matcher<K, P> {
     now: i64,
     /// Number of `Some` partial slots over all keys (kept so that counting is O(1)).
     open_partials: usize,
+    /// Cap on `open_partials` (see [`Matcher::with_max_open`]).
+    max_open: Option<usize>,
+    /// New partial sequences not started because of the cap.
+    refused: u64,
 }
 
 impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
@@ -118,7 +122,24 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
             last_sweep_ts: None,
             now: i64::MIN,
             open_partials: 0,
+            max_open: None,
+            refused: 0,
         }
+    }
+
+    /// Caps the number of open partial sequences. At the cap a hit that would open a *new*
+    /// partial sequence (rather than advance or replace one) is refused and counted in
+    /// [`Matcher::refused`]: Elasticsearch has no such limit, so any refusal means the answer
+    /// may be incomplete, and callers must say so. Without `maxspan` partial sequences never
+    /// expire, so this is what bounds memory on hostile input.
+    pub fn with_max_open(mut self, max_open: Option<usize>) -> Self {
+        self.max_open = max_open;
+        self
+    }
+
+    /// How many new partial sequences the cap refused (0 = the answer is exact).
+    pub fn refused(&self) -> u64 {
+        self.refused
     }
 
     /// Partial sequences still able to complete, plus completed ones waiting for a trailing
@@ -220,7 +241,12 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
                         .entry(key.clone())
                         .or_insert_with(|| KeyState::new(positives, missing_count));
                     if let Some(slot) = state.partial.get_mut(pos) {
-                        if slot.replace(partial).is_none() {
+                        if slot.is_some() {
+                            *slot = Some(partial);
+                        } else if self.max_open.is_some_and(|max| self.open_partials >= max) {
+                            self.refused += 1;
+                        } else {
+                            *slot = Some(partial);
                             self.open_partials += 1;
                         }
                     }
