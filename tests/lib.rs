@@ -1,3 +1,4 @@
 //! The native integration-test binary: every native test module hangs off here.
 #![cfg(not(target_arch = "wasm32"))]
 mod lang;
+mod lang_conformance;
