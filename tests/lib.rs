@@ -2,3 +2,4 @@
 #![cfg(not(target_arch = "wasm32"))]
 mod lang;
 mod lang_conformance;
+mod parser;
