@@ -9,3 +9,5 @@ mod seed_rule;
 // ---- formats ----
 mod input_json;
 mod input_support;
+mod lang_conformance;
+mod parser;
