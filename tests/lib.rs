@@ -2,5 +2,6 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 // ---- formats ----
+mod input_fixtures;
 mod input_json;
 mod input_support;
