@@ -207,13 +207,12 @@ fn split_details(text: &str) -> Vec<(&str, String)> {
             {
                 out.push((k, v.to_string()));
             }
-            _ => match out.last_mut() {
-                Some((_, prev)) => {
+            _ => {
+                if let Some((_, prev)) = out.last_mut() {
                     prev.push_str(" ¦ ");
                     prev.push_str(seg);
                 }
-                None => {}
-            },
+            }
         }
     }
     out
