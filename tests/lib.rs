@@ -3,5 +3,6 @@
 
 // ---- formats ----
 mod input_fixtures;
+mod input_formats;
 mod input_json;
 mod input_support;

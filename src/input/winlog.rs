@@ -137,9 +137,15 @@ fn render_keywords(k: &str) -> Vec<String> {
 }
 
 fn outcome(keywords: &[String]) -> Option<&'static str> {
-    if keywords.iter().any(|k| k == "Audit Success") {
+    if keywords
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case("Audit Success"))
+    {
         Some("success")
-    } else if keywords.iter().any(|k| k == "Audit Failure") {
+    } else if keywords
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case("Audit Failure"))
+    {
         Some("failure")
     } else {
         None
