@@ -5,4 +5,5 @@
 mod input_fixtures;
 mod input_formats;
 mod input_json;
+mod input_robust;
 mod input_support;
