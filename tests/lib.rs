@@ -1,5 +1,8 @@
 //! The native integration-test binary: every native test module hangs off here.
 #![cfg(not(target_arch = "wasm32"))]
+mod lang;
+mod lang_conformance;
+mod parser;
 
 // ---- formats ----
 mod input_fixtures;
