@@ -1,9 +1,13 @@
 //! The native integration-test binary: every native test module hangs off here.
 #![cfg(not(target_arch = "wasm32"))]
+
+mod cli;
+mod conformance;
 mod lang;
 mod lang_conformance;
 mod parser;
-
+mod props;
+mod seed_rule;
 // ---- formats ----
 mod input_fixtures;
 mod input_formats;
