@@ -30,6 +30,8 @@ pub(crate) struct JsonLayer {
     prefilter: Option<Prefilter>,
     /// Whether a record has been parsed (the first one always is, for format detection).
     parsed_one: bool,
+    /// Reused by the pre-filter (lower-cased line).
+    scratch: Vec<u8>,
 }
 
 /// `Record 123` lines that evtx_dump prints before each pretty object.
@@ -47,6 +49,7 @@ impl JsonLayer {
             line: 1,
             prefilter,
             parsed_one: false,
+            scratch: Vec::new(),
         }
     }
 
@@ -106,6 +109,7 @@ impl JsonLayer {
                 one_line(
                     &self.prefilter,
                     &mut self.parsed_one,
+                    &mut self.scratch,
                     trimmed,
                     loc,
                     ctx,
@@ -245,13 +249,14 @@ impl JsonLayer {
 fn one_line(
     prefilter: &Option<Prefilter>,
     parsed_one: &mut bool,
+    scratch: &mut Vec<u8>,
     line: &[u8],
     loc: Loc,
     ctx: &mut Ctx,
     out: &mut Vec<Event>,
 ) {
     if let Some(filter) = prefilter {
-        if *parsed_one && filter.skips(line) {
+        if *parsed_one && filter.skips(line, scratch) {
             ctx.records += 1;
             return;
         }

@@ -124,21 +124,15 @@ const TASK: &[&str] = &[
     "time",
 ];
 
-/// Text that must be in a line for the scheduled-task vocabulary to be introduced.
-const TRIGGERS: &[&[u8]] = &[
-    b"4697",
-    b"4698",
-    b"4699",
-    b"4700",
-    b"4701",
-    b"4702",
-    b"scheduledtask",
-];
+/// Text that must be in a line for the scheduled-task vocabulary to be introduced: an event code
+/// 4697-4702 (found as `469`/`470` + the last digit) or Defender's `ScheduledTask...`.
+const TRIGGER_PREFIXES: &[(&[u8], std::ops::RangeInclusive<u8>)] =
+    &[(b"469", b'7'..=b'9'), (b"470", b'0'..=b'2')];
 
 #[derive(Debug, Clone)]
 struct Lit {
-    /// JSON-escaped, lower-cased.
-    bytes: Vec<u8>,
+    /// Searcher for the JSON-escaped, lower-cased literal.
+    finder: memmem::Finder<'static>,
     /// A normaliser could introduce it, but only for lines holding a trigger.
     needs_trigger: bool,
 }
@@ -190,7 +184,7 @@ impl Prefilter {
                 .filter_map(|l| {
                     let needs_trigger = if exact { false } else { classify(l)? };
                     Some(Lit {
-                        bytes: json_escaped_lower(l),
+                        finder: memmem::Finder::new(&json_escaped_lower(l)).into_owned(),
                         needs_trigger,
                     })
                 })
@@ -218,61 +212,68 @@ impl Prefilter {
         })
     }
 
-    /// Whether a JSON escape in the line could stand for a character of some literal. Escapes
-    /// are scanned in order, so `\\u` (an escaped backslash, then `u`) is not taken for `\u`.
+    /// Whether a JSON escape in the line could stand for a character of some literal. Only
+    /// `\u` and `\/` can stand for a literal's character (other escapes are for `"`, `\` and
+    /// control characters, which the JSON-escaped literal spells the same way); a backslash
+    /// counts as an escape only after an even run of backslashes (`\\u` is a backslash + `u`).
     fn escapes_may_hide(&self, line: &[u8]) -> bool {
-        let mut i = 0;
-        while let Some(at) = memchr::memchr(b'\\', &line[i.min(line.len())..]) {
-            let pos = i + at;
-            match line.get(pos + 1) {
-                Some(b'u') => {
+        let escaped = |pos: usize| {
+            line[..pos]
+                .iter()
+                .rev()
+                .take_while(|&&b| b == b'\\')
+                .count()
+                % 2
+                == 0
+        };
+        let slash = self.chars.contains(&'/') && memmem::find_iter(line, b"\\/").any(escaped);
+        slash
+            || memmem::find_iter(line, b"\\u")
+                .filter(|&p| escaped(p))
+                .any(|pos| {
                     let hex = line
                         .get(pos + 2..pos + 6)
                         .and_then(|h| std::str::from_utf8(h).ok());
-                    let hidden = match hex.and_then(|h| u32::from_str_radix(h, 16).ok()) {
+                    match hex.and_then(|h| u32::from_str_radix(h, 16).ok()) {
                         Some(code) if code >= 0x80 => self.non_ascii,
                         Some(code) => char::from_u32(code).is_some_and(|c| self.chars.contains(&c)),
                         None => true,
-                    };
-                    if hidden {
-                        return true;
                     }
-                    i = pos + 6;
-                }
-                Some(b'/') if self.chars.contains(&'/') => return true,
-                Some(_) => i = pos + 2,
-                None => return false,
-            }
-        }
-        false
+                })
     }
 
     /// Whether the raw line provably cannot match any stage.
-    pub fn skips(&self, line: &[u8]) -> bool {
-        if memmem::find(line, b"&#").is_some() || self.escapes_may_hide(line) {
-            return false;
-        }
-
-        let lower = line.to_ascii_lowercase();
+    pub fn skips(&self, line: &[u8], scratch: &mut Vec<u8>) -> bool {
+        scratch.clear();
+        scratch.extend(line.iter().map(u8::to_ascii_lowercase));
+        let lower = &scratch[..];
         let mut trigger: Option<bool> = None;
-        let mut has_trigger =
-            || *trigger.get_or_insert_with(|| TRIGGERS.iter().any(|t| contains_token(&lower, t)));
-        self.stages.iter().all(|lits| {
+        let mut has_trigger = || *trigger.get_or_insert_with(|| has_trigger(lower));
+        let absent = self.stages.iter().all(|lits| {
             lits.iter().any(|lit| {
-                memmem::find(&lower, &lit.bytes).is_none() && (!lit.needs_trigger || !has_trigger())
+                lit.finder.find(lower).is_none() && (!lit.needs_trigger || !has_trigger())
             })
-        })
+        });
+        // Escapes only matter when they could turn a skip into a wrong one.
+        absent && memmem::find(line, b"&#").is_none() && !self.escapes_may_hide(line)
     }
 }
 
-/// Whether `needle` occurs in `hay` not inside a longer number (an event code is delimited by
-/// non-digits in every encoding: `"4698"`, `:4698,`, `<EventID>4698<`, `EventCode=4698\r`).
-fn contains_token(hay: &[u8], needle: &[u8]) -> bool {
-    memmem::find_iter(hay, needle).any(|i| {
-        let before = i.checked_sub(1).and_then(|j| hay.get(j));
-        let after = hay.get(i + needle.len());
-        !before.is_some_and(u8::is_ascii_digit) && !after.is_some_and(u8::is_ascii_digit)
-    })
+/// Whether the (lower-cased) line holds a trigger. Codes must not sit inside a longer number
+/// (an event code is delimited by non-digits in every encoding: `"4698"`, `:4698,`,
+/// `<EventID>4698<`, `EventCode=4698\r`).
+fn has_trigger(lower: &[u8]) -> bool {
+    let code = TRIGGER_PREFIXES.iter().any(|(prefix, last)| {
+        memmem::find_iter(lower, prefix).any(|i| {
+            let before = i.checked_sub(1).and_then(|j| lower.get(j));
+            let digit = lower.get(i + 3);
+            let after = lower.get(i + 4);
+            !before.is_some_and(u8::is_ascii_digit)
+                && digit.is_some_and(|d| last.contains(d))
+                && !after.is_some_and(u8::is_ascii_digit)
+        })
+    });
+    code || memmem::find(lower, b"scheduledtask").is_some()
 }
 
 #[cfg(test)]
@@ -289,17 +290,35 @@ mod tests {
     #[test]
     fn exact_mode_skips_only_when_provable() {
         let f = Prefilter::new(&rule(), true).unwrap();
-        assert!(f.skips(br#"{"event":{"action":"logged-in"}}"#));
-        assert!(!f.skips(br#"{"event":{"action":"Scheduled-Task-Created","category":"IAM"}}"#));
-        assert!(!f.skips(br#"{"event":{"action":"scheduled-task-deleted","category":["iam"]}}"#));
-        assert!(!f.skips(br#"{"event":{"action":"scheduled\u002dtask-created","category":"iam"}}"#));
+        assert!(f.skips(br#"{"event":{"action":"logged-in"}}"#, &mut Vec::new()));
+        assert!(!f.skips(
+            br#"{"event":{"action":"Scheduled-Task-Created","category":"IAM"}}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(
+            br#"{"event":{"action":"scheduled-task-deleted","category":["iam"]}}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(
+            br#"{"event":{"action":"scheduled\u002dtask-created","category":"iam"}}"#,
+            &mut Vec::new()
+        ));
         // An escape for a character no literal has (here a tab) does not stop the skip.
-        assert!(f.skips(br#"{"event":{"action":"logged-in"},"message":"a\u0009b"}"#));
-        assert!(!f.skips(br#"{"event":{"action":"logged-in"},"message":"\u0069am"}"#));
-        assert!(f.skips(br#"{"event":{"action":"logged-in"},"path":"C:\\users\\x"}"#));
+        assert!(f.skips(
+            br#"{"event":{"action":"logged-in"},"message":"a\u0009b"}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(
+            br#"{"event":{"action":"logged-in"},"message":"\u0069am"}"#,
+            &mut Vec::new()
+        ));
+        assert!(f.skips(
+            br#"{"event":{"action":"logged-in"},"path":"C:\\users\\x"}"#,
+            &mut Vec::new()
+        ));
         let g = Prefilter::new(&[vec!["\\test1".into()]], true).unwrap();
-        assert!(!g.skips(br#"{"TaskName":"\\test1"}"#));
-        assert!(g.skips(br#"{"TaskName":"\\test2"}"#));
+        assert!(!g.skips(br#"{"TaskName":"\\test1"}"#, &mut Vec::new()));
+        assert!(g.skips(br#"{"TaskName":"\\test2"}"#, &mut Vec::new()));
         assert!(Prefilter::new(&[vec![], vec!["x".into()]], true).is_none());
     }
 
@@ -308,21 +327,40 @@ mod tests {
         let f = Prefilter::new(&rule(), false).unwrap();
         // Processed ECS noise without any scheduled-task code: skipped.
         assert!(f.skips(
-            br#"{"event":{"code":"4624","action":"logged-in"},"winlog":{"event_id":"4624"}}"#
+            br#"{"event":{"code":"4624","action":"logged-in"},"winlog":{"event_id":"4624"}}"#,
+            &mut Vec::new(),
         ));
         // Raw Winlogbeat / NXLog / Defender lines that would be mapped: kept.
-        assert!(!f.skips(br#"{"event":{"code":"4698"},"winlog":{"event_id":"4698"}}"#));
-        assert!(!f.skips(br#"{"EventID":4699,"Hostname":"h"}"#));
-        assert!(!f.skips(br#"{"result":{"_raw":"<EventID>4698</EventID>"}}"#));
-        assert!(f.skips(br#"{"EventID":4624,"port":47001,"pid":14698}"#));
-        assert!(!f.skips(br#"{"ActionType":"ScheduledTaskCreated","DeviceName":"d"}"#));
-        assert!(!f.skips(br#"{"result":{"_raw":"<Data>&#105;am</Data>"}}"#));
+        assert!(!f.skips(
+            br#"{"event":{"code":"4698"},"winlog":{"event_id":"4698"}}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(br#"{"EventID":4699,"Hostname":"h"}"#, &mut Vec::new()));
+        assert!(!f.skips(
+            br#"{"result":{"_raw":"<EventID>4698</EventID>"}}"#,
+            &mut Vec::new()
+        ));
+        assert!(f.skips(
+            br#"{"EventID":4624,"port":47001,"pid":14698}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(
+            br#"{"ActionType":"ScheduledTaskCreated","DeviceName":"d"}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(
+            br#"{"result":{"_raw":"<Data>&#105;am</Data>"}}"#,
+            &mut Vec::new()
+        ));
         // Literals a normaliser can always introduce are not used at all.
         assert!(Prefilter::new(&[vec!["Audit Success".into()]], false).is_none());
         assert!(Prefilter::new(&[vec!["2020-01-01T00:00".into()]], false).is_none());
         assert!(Prefilter::new(&[vec!["a&b".into()]], false).is_none());
         let host = Prefilter::new(&[vec!["fs02.offsec.lan".into()]], false).unwrap();
-        assert!(host.skips(br#"{"Computer":"fs01.offsec.lan","EventID":4698}"#));
-        assert!(!host.skips(br#"{"Computer":"FS02.offsec.lan"}"#));
+        assert!(host.skips(
+            br#"{"Computer":"fs01.offsec.lan","EventID":4698}"#,
+            &mut Vec::new()
+        ));
+        assert!(!host.skips(br#"{"Computer":"FS02.offsec.lan"}"#, &mut Vec::new()));
     }
 }
