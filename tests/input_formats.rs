@@ -71,6 +71,22 @@ fn kibana_discover_csv() {
 }
 
 #[test]
+fn kibana_csv_source_column() {
+    let csv = "\"@timestamp\",\"_id\",\"_source\"\n\"Jan 1, 2020 @ 04:00:00.000\",a1,\"{\"\"event\"\":{\"\"action\"\":\"\"scheduled-task-created\"\"},\"\"user\"\":{\"\"name\"\":\"\"bob\"\"}}\"\n";
+    let (events, s) = read(csv.as_bytes(), "src.csv");
+    assert_eq!((s.format, s.error_count), (Some(Format::KibanaCsv), 0));
+    assert_eq!(
+        field(&events[0], "event.action"),
+        json!("scheduled-task-created")
+    );
+    assert_eq!(field(&events[0], "user.name"), json!("bob"));
+    assert_eq!(
+        field(&events[0], "@timestamp"),
+        json!("2020-01-01T04:00:00.000Z")
+    );
+}
+
+#[test]
 fn kibana_csv_malformed_semicolons_and_event_codes() {
     let (events, s) = read(&data("kibana-csv/discover-report-malformed.csv"), "bad.csv");
     assert_eq!(s.format, Some(Format::KibanaCsv));

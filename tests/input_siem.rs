@@ -181,6 +181,20 @@ fn unusable_inputs_are_explained() {
         s.notes
     );
 
+    // JSON that is not event data is read (any JSON object is a document), and explained.
+    let (events, s) = read(
+        b"{\"name\":\"alice\",\"age\":31}\n{\"name\":\"bob\"}\n",
+        "people.ndjson",
+    );
+    assert_eq!(events.len(), 2);
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.contains("does not look like Windows event data")),
+        "{:?}",
+        s.notes
+    );
+
     let (events, s) = read(&data("unusable/report.pdf"), "report.pdf");
     assert!(events.is_empty());
     assert_eq!(s.format, None);

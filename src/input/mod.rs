@@ -147,6 +147,14 @@ impl Reader {
                  4698/4699) cannot match it. Export the Security log (4698/4699) instead",
             );
         }
+        if self.ctx.events > 0 && self.ctx.eventlike == 0 {
+            self.ctx.note(
+                "no record has both @timestamp and an event identity (event.action, event.code or \
+                 winlog.event_id): this does not look like Windows event data. Export the \
+                 Security events (Elasticsearch NDJSON/JSON, Kibana Discover CSV, .evtx or event \
+                 XML) instead",
+            );
+        }
         if self.ctx.detected.is_none() && self.ctx.records == 0 {
             self.ctx.note("the input is empty");
         }
