@@ -198,6 +198,7 @@ fn project_fixtures_through_the_rule() {
     let cases: &[(&str, usize)] = &[
         ("ndjson/agent-4698-4699.ndjson", 1),
         ("ndjson/agent-malformed.ndjson", 1),
+        ("ndjson/agent-utf16le.ndjson", 1),
         ("json/eql-sequence-response.json", 1),
         ("json/search-response-fields.json", 1),
         ("json/array-malformed.json", 0),
@@ -222,6 +223,7 @@ fn project_fixtures_through_the_rule() {
         ("mde/deviceevents.csv", 1),
         ("splunk/wineventlog-security.txt", 1),
         ("splunk/wineventlog-malformed.txt", 0),
+        ("splunk/splunk-export.csv", 1),
         ("nxlog/nxlog.json", 1),
         ("unusable/sysmon-only.ndjson", 0),
         ("unusable/timeline-export.ndjson", 0),

@@ -224,3 +224,52 @@ fn mixed_inputs_in_one_file_and_gzip() {
         (Some(Format::WindowsXml), 2, 0)
     );
 }
+
+#[test]
+fn splunk_csv_export_with_raw_xml_and_classic() {
+    let (events, s) = read(&data("splunk/splunk-export.csv"), "splunk.csv");
+    assert_eq!(s.format, Some(Format::SplunkWinEventLog));
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created(
+                "SRV-DB-02.corp.example",
+                "\\GoogleUpdateTaskMachine",
+                "svc_deploy"
+            ),
+            deleted(
+                "SRV-DB-02.corp.example",
+                "\\GoogleUpdateTaskMachine",
+                "svc_deploy"
+            ),
+        ]
+    );
+    // `host` is the forwarder (here the WEF collector), not the event's computer.
+    assert_eq!(
+        field(&events[0], "winlog.computer_name"),
+        json!("SRV-DB-02.corp.example")
+    );
+    assert_eq!(s.error_count, 1);
+    assert!(
+        error_lines(&s)[0].starts_with("splunk.csv:"),
+        "{:?}",
+        s.errors
+    );
+    assert!(
+        s.errors[0].reason.starts_with("XML ends inside"),
+        "{:?}",
+        s.errors
+    );
+}
+
+#[test]
+fn utf16_ndjson_from_powershell() {
+    let (events, s) = read(&data("ndjson/agent-utf16le.ndjson"), "ps.ndjson");
+    assert_eq!(
+        (s.format, s.error_count, events.len()),
+        (Some(Format::Ndjson), 0, 3)
+    );
+    let (utf8, _) = read(&data("ndjson/agent-4698-4699.ndjson"), "ps.ndjson");
+    let fields = |ev: &[eqlite::Event]| ev.iter().map(rule_fields).collect::<Vec<_>>();
+    assert_eq!(fields(&events), fields(&utf8));
+}
