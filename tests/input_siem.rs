@@ -273,3 +273,19 @@ fn utf16_ndjson_from_powershell() {
     let fields = |ev: &[eqlite::Event]| ev.iter().map(rule_fields).collect::<Vec<_>>();
     assert_eq!(fields(&events), fields(&utf8));
 }
+
+#[test]
+fn xml_that_is_not_event_xml_is_explained() {
+    let html = b"<!DOCTYPE html>\n<html><body><p>Not events</p></body></html>\n";
+    let (events, s) = read(html, "page.html");
+    assert!(events.is_empty());
+    assert_eq!(s.format, None);
+    assert_eq!(s.error_count, 1);
+    assert!(
+        s.errors[0]
+            .reason
+            .starts_with("XML without any <Event> element (first element <html>)"),
+        "{:?}",
+        s.errors
+    );
+}
