@@ -16,5 +16,3 @@ mod input_robust;
 mod input_rule;
 mod input_siem;
 mod input_support;
-mod lang_conformance;
-mod parser;
