@@ -95,12 +95,12 @@ fn events_of(data: &[u8]) -> impl Iterator<Item = Event> + '_ {
 }
 
 /// Feeds `data` to an `input::Reader` in 64 KiB chunks, as the CLI does.
-fn read_chunked(data: &[u8], literals: Option<Vec<Vec<String>>>, mut sink: impl FnMut(Event)) {
-    let format = if literals.is_some() {
-        Format::Ndjson
-    } else {
-        Format::Auto
-    };
+fn read_chunked(
+    data: &[u8],
+    format: Format,
+    literals: Option<Vec<Vec<String>>>,
+    mut sink: impl FnMut(Event),
+) {
     let mut reader = Reader::new(ReaderOptions {
         format,
         required_literals: literals,
@@ -151,7 +151,7 @@ fn main() {
 
     let t = Instant::now();
     let mut events = 0;
-    read_chunked(&data, None, |_| events += 1);
+    read_chunked(&data, Format::Auto, None, |_| events += 1);
     report(
         "input::Reader (auto)",
         black_box(events),
@@ -160,18 +160,25 @@ fn main() {
     );
 
     let query = Query::new(&rules::builtin().query).expect("built-in rule");
-    for (name, literals) in [
-        ("rule end to end (auto)", None),
+    let literals = query.required_literals();
+    for (name, format, literals) in [
+        ("rule end to end (no prefilter)", Format::Auto, None),
         (
-            "rule end to end (prefilter)",
-            Some(query.required_literals()),
+            "rule end to end (CLI: auto+prefilter)",
+            Format::Auto,
+            Some(literals.clone()),
+        ),
+        (
+            "rule end to end (ndjson+prefilter)",
+            Format::Ndjson,
+            Some(literals),
         ),
     ] {
         let t = Instant::now();
         let mut correlator = query.correlator();
         let mut matches = 0;
         let mut out = Vec::new();
-        read_chunked(&data, literals, |event| {
+        read_chunked(&data, format, literals, |event| {
             correlator.push_into(event, &mut out);
             matches += out.len();
             out.clear();
