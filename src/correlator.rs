@@ -123,6 +123,26 @@ pub struct Correlator {
 impl Query {
     /// A fresh correlator for one stream of events, with the default reorder window
     /// ([`DEFAULT_REORDER_WINDOW_MS`]).
+    ///
+    /// ```
+    /// use eqlite::{Event, Provenance, Query};
+    /// use serde_json::json;
+    ///
+    /// let query = Query::new(
+    ///     "sequence by host.name with maxspan=1m [iam where true] [process where true]",
+    /// )?;
+    /// let mut correlator = query.correlator();
+    /// let mut results = Vec::new();
+    /// for (ts, category) in [("2024-01-01T00:00:00Z", "iam"), ("2024-01-01T00:00:30Z", "process")] {
+    ///     let doc = json!({"@timestamp": ts, "event": {"category": category}, "host": {"name": "h"}});
+    ///     let event = Event::from_value(doc, Provenance::default()).expect("an object");
+    ///     results.extend(correlator.push(event));
+    /// }
+    /// results.extend(correlator.finish());
+    /// assert_eq!(results.len(), 1);
+    /// assert_eq!(results[0].join_keys, [json!("h")]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn correlator(&self) -> Correlator {
         Correlator::new(self.clone())
     }
