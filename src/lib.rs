@@ -30,6 +30,9 @@ pub mod time;
 // ---- export formats ----
 pub mod input;
 
+// ---- renderers of result objects (table, CSV, alerts) ----
+pub mod render;
+
 // ---- the WebAssembly facade (JS types live only here) ----
 #[cfg(target_arch = "wasm32")]
 mod wasm;
