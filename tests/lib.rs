@@ -2,4 +2,5 @@
 #![cfg(not(target_arch = "wasm32"))]
 mod lang;
 mod lang_conformance;
+mod lang_fuzz;
 mod parser;
