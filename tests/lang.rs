@@ -327,3 +327,15 @@ fn stage_accessors() {
         vec![json!(null), json!(3)]
     );
 }
+
+#[test]
+fn query_is_clone_send_sync() {
+    fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+    assert_traits::<Query>();
+    assert_traits::<eqlite::Stage>();
+    assert_traits::<eqlite::Error>();
+    let q = Query::new("any where a regex \"x.*\"").unwrap();
+    let moved =
+        std::thread::spawn(move || q.stages()[0].matches(&event(json!({"a": "xyz"})))).join();
+    assert_eq!(moved.ok(), Some(true));
+}
