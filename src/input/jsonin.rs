@@ -258,6 +258,7 @@ fn one_line(
     if let Some(filter) = prefilter {
         if *parsed_one && filter.skips(line, scratch) {
             ctx.records += 1;
+            ctx.prefiltered += 1;
             return;
         }
     }

@@ -83,6 +83,9 @@ pub struct InputSummary {
     pub records: u64,
     /// Events produced.
     pub events: u64,
+    /// Records skipped unparsed by the literal pre-filter (they provably cannot match the query;
+    /// counted in `records`, not errors).
+    pub prefiltered: u64,
     /// The first `max_errors_shown` errors.
     pub errors: Vec<InputError>,
     /// Every unreadable record, counted.
@@ -186,6 +189,7 @@ impl Reader {
             format: self.ctx.detected,
             records: self.ctx.records,
             events: self.ctx.events,
+            prefiltered: self.ctx.prefiltered,
             errors: self.ctx.errors.clone(),
             error_count: self.ctx.error_count,
             notes: self.ctx.notes.clone(),
