@@ -3,9 +3,12 @@
 //! Winlogbeat + the Elasticsearch ingest pipeline would produce, and reports every unreadable
 //! record (location + reason) without stopping.
 //!
-//! Bytes are pushed in any chunking ([`Reader::push`]); NDJSON, CSV, XML, Splunk text and EVTX are
-//! processed incrementally, so memory follows the largest record, not the file. A single JSON
-//! document (an array or a `_search` response) is buffered whole until [`Reader::finish`].
+//! Bytes are pushed in any chunking ([`Reader::push`]); NDJSON, top-level JSON arrays, CSV, XML,
+//! Splunk text and EVTX (per 64 KiB chunk) are processed incrementally, so memory follows the
+//! largest record, not the file. A pretty-printed top-level object (a `_search` / EQL response,
+//! evtx_dump's `Record N` output) is buffered until [`Reader::finish`]: it is only meaningful
+//! whole. The `fields` projection hint is accepted but not used yet: parsed records are kept
+//! whole (they are what results show under `_source`); the literal pre-filter is what skips work.
 //!
 //! One file per format: `jsonin` (NDJSON / JSON framing), `shapes` (which JSON schema a record
 //! is), `winlog` (the Winlogbeat + security-pipeline mapping every raw format shares), `evtx`,
