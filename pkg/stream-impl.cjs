@@ -1,6 +1,6 @@
 'use strict';
 // The Node pipeline face of eqlite: a Transform from bytes (or strings) to result objects.
-// Written once here and bound to the ESM or CJS build of the engine by stream.mjs / stream.cjs,
+// Written once here and bound to the ESM or CJS build of the engine by stream.js / stream.cjs,
 // so that each module system uses its own wasm instance (the dual-package hazard) without the
 // logic being written twice.
 const { Transform } = require('node:stream');
@@ -28,7 +28,8 @@ function bind(Correlator) {
         correlator.free();
       }
     };
-    if (fileName !== undefined) correlator.beginFile(fileName);
+    // Results of startFile are always empty (nothing pushed yet).
+    if (fileName !== undefined) correlator.startFile(fileName);
 
     const stream = new Transform({
       readableObjectMode: true,
@@ -47,7 +48,6 @@ function bind(Correlator) {
       },
       flush(callback) {
         try {
-          if (fileName !== undefined) correlator.endFile();
           const { results, summary } = correlator.finish();
           for (const result of results) this.push(result);
           const failure = reportInputErrors(this);

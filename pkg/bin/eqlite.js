@@ -89,7 +89,7 @@ async function run(argv) {
     for (const file of files) {
       const name = file === '-' ? 'stdin' : file;
       const source = file === '-' ? process.stdin : createReadStream(file);
-      correlator.beginFile(name);
+      emit(correlator.startFile(name));
       try {
         for await (const chunk of source) {
           emit(correlator.push(chunk));
@@ -99,7 +99,7 @@ async function run(argv) {
         unreadable = true;
         process.stderr.write(`eqlite: cannot read ${name}: ${error.message}\n`);
       }
-      correlator.endFile();
+      emit(correlator.endFile());
       reportInputErrors();
     }
     const { results, summary } = correlator.finish();

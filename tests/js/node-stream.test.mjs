@@ -1,0 +1,177 @@
+// The Node pipeline faces of the package: `eqlite/stream` (a Transform), the `npx eqlite` CLI,
+// chunking at every byte boundary, and flat memory over a 100 MB input pushed in 1 MB chunks.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Correlator } from '../../pkg/node.js';
+import { createCorrelatorStream } from '../../pkg/stream.js';
+import { repoRoot } from './shared.mjs';
+
+const sample = readFileSync(join(repoRoot, 'www', 'sample.ndjson'), 'utf8');
+const cli = join(repoRoot, 'pkg', 'bin', 'eqlite.js');
+
+/** A winlogbeat-shaped scheduled-task event (the fields the built-in rule reads). */
+function taskEvent(ms, code, host, task, user = 'analyst') {
+  const created = code === 4698;
+  return {
+    '@timestamp': new Date(ms).toISOString(),
+    event: { action: created ? 'scheduled-task-created' : 'scheduled-task-deleted', category: ['iam', 'configuration'], code: String(code) },
+    user: { name: user },
+    winlog: { computer_name: host, event_data: { TaskName: task, SubjectUserName: user } },
+  };
+}
+
+function keysOf(results) {
+  return results.map((r) => JSON.stringify(r.join_keys));
+}
+
+test('push() at every byte boundary of a multi-record input gives the same results', () => {
+  const base = Date.UTC(2024, 0, 1);
+  const lines = [
+    taskEvent(base, 4698, 'HOST-é', '\\Task ü'),
+    taskEvent(base + 500, 4698, 'HOST-B', '\\Other'),
+    taskEvent(base + 1_000, 4699, 'HOST-é', '\\Task ü'),
+    taskEvent(base + 2_000, 4699, 'HOST-B', '\\Other'),
+  ].map((e) => JSON.stringify(e)).join('\n') + '\n';
+  const bytes = new TextEncoder().encode(lines);
+  const whole = new Correlator({ format: 'ndjson' });
+  const expected = [...whole.push(bytes), ...whole.finish().results];
+  assert.equal(expected.length, 2);
+  for (let cut = 1; cut < bytes.length; cut += 1) {
+    const c = new Correlator({ format: 'ndjson' });
+    const got = [...c.push(bytes.subarray(0, cut)), ...c.push(bytes.subarray(cut)), ...c.finish().results];
+    assert.deepEqual(got, expected, `split at byte ${cut}`);
+  }
+});
+
+test('createCorrelatorStream works in stream.pipeline and emits a summary', async () => {
+  const results = [];
+  let summary;
+  const stream = createCorrelatorStream({}, { fileName: 'sample.ndjson' });
+  stream.on('summary', (s) => { summary = s; });
+  await pipeline(
+    Readable.from([sample.slice(0, 100), sample.slice(100)]),
+    stream,
+    new Writable({ objectMode: true, write(r, _e, cb) { results.push(r); cb(); } }),
+  );
+  assert.equal(results.length, 1);
+  assert.equal(results[0].events[0]._provenance.file, 'sample.ndjson');
+  assert.ok(summary.events_seen > 0);
+  assert.equal(summary.matches, 1);
+});
+
+test('the stream supports async iteration and reports unreadable records without dying', async () => {
+  const stream = createCorrelatorStream({ format: 'ndjson' });
+  const problems = [];
+  stream.on('inputError', (p) => problems.push(p));
+  stream.end(`not json\n${sample}`);
+  const results = [];
+  for await (const result of stream) results.push(result);
+  assert.equal(results.length, 1);
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0].line, 1);
+});
+
+test('strict mode destroys the stream on the first unreadable record', async () => {
+  const stream = createCorrelatorStream({ format: 'ndjson' }, { strict: true });
+  stream.end('{"broken": \n');
+  await assert.rejects(async () => { for await (const _ of stream); }, /unreadable input/);
+});
+
+test('a bad query throws synchronously, before any piping', () => {
+  assert.throws(() => createCorrelatorStream({ query: 'process where' }), { name: 'EqlError' });
+});
+
+test('back-pressure: a slow consumer holds the producer (bounded readable buffer)', async () => {
+  const base = Date.UTC(2024, 0, 1);
+  const pairs = 400;
+  const lines = [];
+  for (let i = 0; i < pairs; i += 1) {
+    lines.push(JSON.stringify(taskEvent(base + i * 10, 4698, `H${i}`, '\\t')));
+    lines.push(JSON.stringify(taskEvent(base + i * 10 + 1, 4699, `H${i}`, '\\t')));
+  }
+  const stream = createCorrelatorStream({ reorderWindow: 0 }, { highWaterMark: 4 });
+  let maxBuffered = 0;
+  let seen = 0;
+  const slow = new Writable({
+    objectMode: true,
+    highWaterMark: 1,
+    write(_r, _e, cb) {
+      seen += 1;
+      maxBuffered = Math.max(maxBuffered, stream.readableLength);
+      setImmediate(cb);
+    },
+  });
+  // One line per chunk, so the Transform can pause between results.
+  await pipeline(Readable.from(lines.map((l) => `${l}\n`)), stream, slow);
+  assert.equal(seen, pairs);
+  assert.ok(maxBuffered <= 8, `readable side buffered ${maxBuffered} results`);
+});
+
+test('npx eqlite run: NDJSON results, --query, exit codes 0 / 1 / 2', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'eqlite-cli-'));
+  try {
+    const file = join(dir, 'sample.ndjson');
+    writeFileSync(file, sample);
+    const ok = spawnSync(process.execPath, [cli, 'run', file], { encoding: 'utf8' });
+    assert.equal(ok.status, 0, ok.stderr);
+    const lines = ok.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0].events.length, 2);
+
+    const viaStdin = spawnSync(process.execPath, [cli, 'run', '--query', 'iam where event.action == "scheduled-task-created"'], { input: sample, encoding: 'utf8' });
+    assert.equal(viaStdin.status, 0, viaStdin.stderr);
+    assert.ok(viaStdin.stdout.trim().split('\n').every((l) => JSON.parse(l).events.length === 1));
+
+    const badQuery = spawnSync(process.execPath, [cli, 'run', '--query', 'process where (', file], { encoding: 'utf8' });
+    assert.equal(badQuery.status, 2);
+    assert.match(badQuery.stderr, /\^/);
+
+    const missing = spawnSync(process.execPath, [cli, 'run', join(dir, 'nope.ndjson')], { encoding: 'utf8' });
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /nope\.ndjson/);
+
+    writeFileSync(join(dir, 'mixed.ndjson'), `garbage\n${sample}`);
+    const mixed = spawnSync(process.execPath, [cli, 'run', '--format', 'ndjson', join(dir, 'mixed.ndjson')], { encoding: 'utf8' });
+    assert.equal(mixed.status, 1);
+    assert.equal(mixed.stdout.trim().split('\n').length, 1, 'the valid records are still matched');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('memory stays flat over 100 MB pushed in 1 MB chunks', () => {
+  const c = new Correlator({ format: 'ndjson' });
+  const base = Date.UTC(2024, 0, 1);
+  const encoder = new TextEncoder();
+  const mb = 1 << 20;
+  let n = 0;
+  let matches = 0;
+  // Noise with distinct keys plus a create/delete pair now and then: state must be swept by
+  // maxspan, so memory follows open sequences, not the input.
+  const chunk = () => {
+    let text = '';
+    while (text.length < mb) {
+      n += 1;
+      const code = n % 50 === 0 ? 4699 : 4698;
+      const host = code === 4699 ? `H${n - 1}` : `H${n}`;
+      text += `${JSON.stringify({ ...taskEvent(base + n * 20, code, host, '\\t'), pad: 'x'.repeat(600) })}\n`;
+    }
+    return encoder.encode(text);
+  };
+  const rss = [];
+  for (let i = 0; i < 100; i += 1) {
+    matches += c.push(chunk()).length;
+    if (i === 19 || i === 99) rss.push(process.memoryUsage().rss);
+  }
+  matches += c.finish().results.length;
+  c.free();
+  assert.ok(matches > 0);
+  const growth = rss[1] - rss[0];
+  assert.ok(growth < 48 * mb, `RSS grew by ${(growth / mb).toFixed(1)} MB between 20 MB and 100 MB of input`);
+});
