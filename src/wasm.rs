@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 /// Runs once when the module is instantiated: panics (which must never happen) at least reach the
 /// console with a message instead of a bare `unreachable` trap.
 #[wasm_bindgen(start)]
-pub fn start() {
+fn start() {
     console_error_panic_hook::set_once();
 }
 
