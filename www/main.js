@@ -1,9 +1,19 @@
 // The page: reads events (pasted or opened), runs the built-in rule through the eqlite package and
 // lists the matches. UI only: parsing, matching and correlation all happen inside eqlite.
 // Event data is attacker-controlled, so it is only ever rendered through textContent.
-import { Correlator, builtinRules, version, EqlError } from '../pkg/browser.js';
-
 const $ = (id) => document.getElementById(id);
+
+// Imported dynamically so that a missing or broken build is reported on the page, not only in
+// the console.
+let eqlite;
+try {
+  eqlite = await import('../pkg/browser.js');
+} catch (error) {
+  $('status').textContent = `Could not load the eqlite engine (was it built? run "make serve"): ${error.message}`;
+  throw error;
+}
+const { Correlator, builtinRules, version, EqlError } = eqlite;
+
 const input = $('events-input');
 const fileInput = $('file-input');
 const runButton = $('run');
