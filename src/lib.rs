@@ -19,6 +19,9 @@ pub mod error;
 pub mod eval;
 pub mod span;
 pub mod syntax;
+pub use compile::{JoinKey, KeyValue, Query, QueryBuilder, QueryKind, ResultPosition, Stage};
+pub use error::{Error, ErrorKind};
+pub use span::Span;
 
 // ---- correlation: sequence matcher, timestamps, the Correlator ----
 pub mod correlator;

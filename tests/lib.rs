@@ -1,2 +1,3 @@
 //! The native integration-test binary: every native test module hangs off here.
 #![cfg(not(target_arch = "wasm32"))]
+mod lang;
