@@ -29,6 +29,8 @@ pub mod output;
 pub mod rules;
 pub mod sequence;
 pub mod time;
+pub use correlator::{Correlator, LateEvent, Match, MatchEvent, SkippedEvent, Summary};
+pub use rules::Rule;
 
 // ---- export formats ----
 pub mod input;
