@@ -34,6 +34,7 @@ pub use rules::Rule;
 
 // ---- export formats ----
 pub mod input;
+pub use input::{Format, InputError, InputSummary, Reader, ReaderOptions};
 
 // ---- the WebAssembly facade (JS types live only here) ----
 // Public only so that tests/wasm.rs can drive it from Rust; JS sees its #[wasm_bindgen] exports.

@@ -6,3 +6,7 @@ mod conformance;
 mod lang;
 mod props;
 mod seed_rule;
+
+// ---- formats ----
+mod input_json;
+mod input_support;
