@@ -22,13 +22,29 @@ fn generate(count: usize) -> Vec<u8> {
         let stamp = format!("2024-05-01T{h:02}:{m:02}:{s:02}.{:03}Z", ts % 1000);
         let host = format!("WS{:03}.corp.example", state % 50);
         let (code, action, category) = match state % 1000 {
-            0..=1 => (4698, "scheduled-task-created", "[\"iam\",\"configuration\"]"),
-            2..=3 => (4699, "scheduled-task-deleted", "[\"iam\",\"configuration\"]"),
-            4..=9 => (4702, "scheduled-task-updated", "[\"iam\",\"configuration\"]"),
+            0..=1 => (
+                4698,
+                "scheduled-task-created",
+                "[\"iam\",\"configuration\"]",
+            ),
+            2..=3 => (
+                4699,
+                "scheduled-task-deleted",
+                "[\"iam\",\"configuration\"]",
+            ),
+            4..=9 => (
+                4702,
+                "scheduled-task-updated",
+                "[\"iam\",\"configuration\"]",
+            ),
             _ => (4624, "logged-in", "[\"authentication\"]"),
         };
         let task = format!("\\Task{}", (state >> 20) % 4);
-        let user = if state % 7 == 0 { format!("{}$", host) } else { format!("user{}", state % 97) };
+        let user = if state % 7 == 0 {
+            format!("{}$", host)
+        } else {
+            format!("user{}", state % 97)
+        };
         let line = format!(
             concat!(
                 "{{\"@timestamp\":\"{stamp}\",\"agent\":{{\"type\":\"winlogbeat\",\"version\":\"8.14.0\"}},",
@@ -62,25 +78,50 @@ fn report(name: &str, events: usize, bytes: usize, seconds: f64) {
 }
 
 fn events_of(data: &[u8]) -> impl Iterator<Item = Event> + '_ {
-    data.split(|&b| b == b'\n').enumerate().filter(|(_, l)| !l.is_empty()).filter_map(|(i, line)| {
-        let value: serde_json::Value = serde_json::from_slice(line).ok()?;
-        let provenance = Provenance { line: Some(i as u64 + 1), ..Provenance::default() };
-        Event::from_value(value, provenance)
-    })
+    data.split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .filter_map(|(i, line)| {
+            let value: serde_json::Value = serde_json::from_slice(line).ok()?;
+            let provenance = Provenance {
+                line: Some(i as u64 + 1),
+                ..Provenance::default()
+            };
+            Event::from_value(value, provenance)
+        })
 }
 
 fn main() {
-    let count = std::env::var("EQLITE_BENCH_EVENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(200_000);
+    let count = std::env::var("EQLITE_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
     let data = generate(count);
-    println!("{count} events, {:.1} MB of NDJSON", data.len() as f64 / 1e6);
+    println!(
+        "{count} events, {:.1} MB of NDJSON",
+        data.len() as f64 / 1e6
+    );
 
     let t = Instant::now();
-    let lines = data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).count();
-    report("baseline: line split", black_box(lines), data.len(), t.elapsed().as_secs_f64());
+    let lines = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    report(
+        "baseline: line split",
+        black_box(lines),
+        data.len(),
+        t.elapsed().as_secs_f64(),
+    );
 
     let t = Instant::now();
     let parsed = events_of(&data).count();
-    report("parse only (serde_json)", black_box(parsed), data.len(), t.elapsed().as_secs_f64());
+    report(
+        "parse only (serde_json)",
+        black_box(parsed),
+        data.len(),
+        t.elapsed().as_secs_f64(),
+    );
 
     let query = Query::new(&rules::builtin().query).expect("built-in rule");
     let t = Instant::now();
@@ -93,7 +134,15 @@ fn main() {
         out.clear();
     }
     matches += correlator.finish().len();
-    report("built-in rule end to end", count, data.len(), t.elapsed().as_secs_f64());
+    report(
+        "built-in rule end to end",
+        count,
+        data.len(),
+        t.elapsed().as_secs_f64(),
+    );
     let summary = correlator.summary();
-    println!("{matches} matches, {} late, {} skipped", summary.late, summary.skipped);
+    println!(
+        "{matches} matches, {} late, {} skipped",
+        summary.late, summary.skipped
+    );
 }

@@ -9,7 +9,9 @@
 
 use crate::compile::{JoinKey, Query, QueryKind, ResultPosition};
 use crate::event::{Event, Provenance};
-use crate::sequence::{Completed, Hit, Matcher, MatcherSpec, Ordinal, ReorderBuffer, ResultLimit, SortValue};
+use crate::sequence::{
+    Completed, Hit, Matcher, MatcherSpec, Ordinal, ReorderBuffer, ResultLimit, SortValue,
+};
 use crate::time;
 use serde::Serialize;
 use std::sync::Arc;
@@ -291,7 +293,10 @@ impl Correlator {
             [value] => time::parse_value(value)
                 .map(|t| t.millis())
                 .map_err(|e| format!("{field}: {e}")),
-            _ => Err(format!("{field} holds {} values (it must hold one)", values.len())),
+            _ => Err(format!(
+                "{field} holds {} values (it must hold one)",
+                values.len()
+            )),
         }
     }
 

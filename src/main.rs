@@ -24,7 +24,11 @@ mod cli {
     use std::sync::Arc;
 
     #[derive(Debug, Parser)]
-    #[command(name = "eqlite", version, about = "Run Elastic EQL detection rules over exported event data")]
+    #[command(
+        name = "eqlite",
+        version,
+        about = "Run Elastic EQL detection rules over exported event data"
+    )]
     struct Cli {
         #[command(subcommand)]
         command: Command,
@@ -103,7 +107,11 @@ mod cli {
         let stdout = io::stdout();
         let mut out = BufWriter::new(stdout.lock());
         let mut failed = false;
-        let files = if args.files.is_empty() { vec!["-".to_string()] } else { args.files.clone() };
+        let files = if args.files.is_empty() {
+            vec!["-".to_string()]
+        } else {
+            args.files.clone()
+        };
         let mut results = Vec::new();
         for file in &files {
             let (bytes, label) = if file == "-" {
@@ -133,7 +141,10 @@ mod cli {
                 eprintln!("eqlite: {error}");
             }
             if errors.len() > 10 {
-                eprintln!("eqlite: {label}: {} more unreadable records", errors.len() - 10);
+                eprintln!(
+                    "eqlite: {label}: {} more unreadable records",
+                    errors.len() - 10
+                );
             }
             failed |= !errors.is_empty();
             if print(&mut out, &results, correlator.is_sequence()).is_err() {
@@ -152,13 +163,17 @@ mod cli {
     fn build(args: &RunArgs) -> Result<Correlator, String> {
         let rule = match &args.rule {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| format!("eqlite: {path}: {e}"))?;
+                let text =
+                    std::fs::read_to_string(path).map_err(|e| format!("eqlite: {path}: {e}"))?;
                 rules::from_toml(&text).map_err(|e| format!("eqlite: {path}: {e}"))?
             }
             None => rules::builtin(),
         };
         let text = args.query.clone().unwrap_or_else(|| rule.query.clone());
-        let tiebreaker = args.tiebreaker_field.clone().or(rule.tiebreaker_field.clone());
+        let tiebreaker = args
+            .tiebreaker_field
+            .clone()
+            .or(rule.tiebreaker_field.clone());
         let category = args
             .event_category_field
             .clone()
@@ -215,7 +230,11 @@ mod cli {
                 summary.late
             );
             for late in &summary.late_examples {
-                eprintln!("  {}: {} ms behind", location(&late.provenance), late.behind_ms);
+                eprintln!(
+                    "  {}: {} ms behind",
+                    location(&late.provenance),
+                    late.behind_ms
+                );
             }
         }
     }
@@ -246,7 +265,9 @@ mod cli {
                         };
                         match Event::from_value(value, provenance) {
                             Some(event) => sink(event),
-                            None => errors.push(format!("{label}: record {}: not a JSON object", i + 1)),
+                            None => {
+                                errors.push(format!("{label}: record {}: not a JSON object", i + 1))
+                            }
                         }
                     }
                 }

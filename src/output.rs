@@ -14,7 +14,10 @@ use serde_json::{Map, Value};
 pub fn match_to_json(result: &Match, is_sequence: bool) -> Value {
     let mut object = Map::new();
     if is_sequence {
-        object.insert("join_keys".to_string(), Value::Array(result.join_keys.clone()));
+        object.insert(
+            "join_keys".to_string(),
+            Value::Array(result.join_keys.clone()),
+        );
     }
     let events = result.events.iter().map(event_to_json).collect();
     object.insert("events".to_string(), Value::Array(events));
@@ -61,7 +64,10 @@ mod tests {
         let result = Match {
             join_keys: vec![json!("HOST"), json!(5)],
             events: vec![
-                MatchEvent { event: Arc::new(event), missing: false },
+                MatchEvent {
+                    event: Arc::new(event),
+                    missing: false,
+                },
                 MatchEvent {
                     event: Arc::new(Event::new(Map::new(), Provenance::default())),
                     missing: true,

@@ -14,7 +14,9 @@ fn eqlite(args: &[&str], stdin: &str) -> Output {
         .spawn()
         .expect("the binary runs");
     if let Some(mut input) = child.stdin.take() {
-        input.write_all(stdin.as_bytes()).expect("stdin accepts input");
+        input
+            .write_all(stdin.as_bytes())
+            .expect("stdin accepts input");
     }
     child.wait_with_output().expect("the binary finishes")
 }
@@ -65,8 +67,14 @@ fn builtin_rule_over_stdin() {
     let results = lines(&out);
     assert_eq!(results.len(), 1);
     assert_eq!(results[0]["join_keys"], json!(["WS1", "\\evil"]));
-    assert_eq!(results[0]["events"][0]["_provenance"], json!({"file": "stdin", "line": 1}));
-    assert_eq!(results[0]["events"][1]["_source"]["event"]["action"], json!("scheduled-task-deleted"));
+    assert_eq!(
+        results[0]["events"][0]["_provenance"],
+        json!({"file": "stdin", "line": 1})
+    );
+    assert_eq!(
+        results[0]["events"][1]["_source"]["event"]["action"],
+        json!("scheduled-task-deleted")
+    );
 }
 
 #[test]
@@ -81,18 +89,48 @@ fn no_match_is_success() {
 fn files_and_event_queries() {
     let a = scratch("a.ndjson", &pair());
     let out = eqlite(
-        &["run", "--query", "iam where user.name == \"bob\"", a.to_str().unwrap(), a.to_str().unwrap()],
+        &[
+            "run",
+            "--query",
+            "iam where user.name == \"bob\"",
+            a.to_str().unwrap(),
+            a.to_str().unwrap(),
+        ],
         "",
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let results = lines(&out);
     assert_eq!(results.len(), 4);
     assert!(results[0].get("join_keys").is_none());
-    assert_eq!(results[0]["events"][0]["_provenance"]["file"], json!(a.to_str().unwrap()));
-    let head = eqlite(&["run", "--query", "iam where true", "--size", "1", "--result-position", "head", "-"], &pair());
-    assert_eq!(lines(&head)[0]["events"][0]["_provenance"]["line"], json!(1));
-    let tail = eqlite(&["run", "--query", "iam where true", "--size", "1", "-"], &pair());
-    assert_eq!(lines(&tail)[0]["events"][0]["_provenance"]["line"], json!(2));
+    assert_eq!(
+        results[0]["events"][0]["_provenance"]["file"],
+        json!(a.to_str().unwrap())
+    );
+    let head = eqlite(
+        &[
+            "run",
+            "--query",
+            "iam where true",
+            "--size",
+            "1",
+            "--result-position",
+            "head",
+            "-",
+        ],
+        &pair(),
+    );
+    assert_eq!(
+        lines(&head)[0]["events"][0]["_provenance"]["line"],
+        json!(1)
+    );
+    let tail = eqlite(
+        &["run", "--query", "iam where true", "--size", "1", "-"],
+        &pair(),
+    );
+    assert_eq!(
+        lines(&tail)[0]["events"][0]["_provenance"]["line"],
+        json!(2)
+    );
 }
 
 #[test]
@@ -105,7 +143,10 @@ fn rule_files() {
     let out = eqlite(&["run", "--rule", rule.to_str().unwrap()], &pair());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(lines(&out)[0]["join_keys"], json!(["bob"]));
-    let kql = scratch("kql.toml", "[rule]\nlanguage = \"kuery\"\nquery = \"a:b\"\n");
+    let kql = scratch(
+        "kql.toml",
+        "[rule]\nlanguage = \"kuery\"\nquery = \"a:b\"\n",
+    );
     let out = eqlite(&["run", "--rule", kql.to_str().unwrap()], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("only EQL"), "{}", stderr(&out));
@@ -127,7 +168,11 @@ fn bad_query_exits_2_with_a_caret() {
 fn unreadable_input_exits_1_but_keeps_the_rest() {
     let out = eqlite(&["run", "/nonexistent/eqlite-test.ndjson", "-"], &pair());
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("/nonexistent/eqlite-test.ndjson"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("/nonexistent/eqlite-test.ndjson"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(lines(&out).len(), 1);
 
     let broken = format!("{{not json\n{}", pair());
@@ -142,6 +187,10 @@ fn events_without_timestamps_are_reported() {
     let input = format!("{}\n{}", json!({"event": {"category": "iam"}}), pair());
     let out = eqlite(&["run"], &input);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stderr(&out).contains("1 event(s) skipped"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 event(s) skipped"),
+        "{}",
+        stderr(&out)
+    );
     assert!(stderr(&out).contains("stdin:1"), "{}", stderr(&out));
 }

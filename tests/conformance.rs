@@ -26,7 +26,10 @@ pub(crate) fn shared_dir() -> Option<PathBuf> {
     if std::env::var("CI").is_ok_and(|v| v == "true") {
         panic!("shared folder {} is missing (CI=true)", dir.display());
     }
-    eprintln!("skipping: shared folder {} is missing (set EQLITE_SHARED)", dir.display());
+    eprintln!(
+        "skipping: shared folder {} is missing (set EQLITE_SHARED)",
+        dir.display()
+    );
     None
 }
 
@@ -73,34 +76,62 @@ fn load_cases(dir: &std::path::Path, file: &'static str) -> Vec<Case> {
     queries
         .iter()
         .map(|q| {
-            let get = |k: &str| q.get(k).and_then(toml::Value::as_str).unwrap_or_default().to_string();
+            let get = |k: &str| {
+                q.get(k)
+                    .and_then(toml::Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
             let expected = q
                 .get("expected_event_ids")
                 .and_then(toml::Value::as_array)
                 .map(|ids| ids.iter().filter_map(toml::Value::as_integer).collect())
                 .unwrap_or_default();
-            let join_keys = q.get("join_keys").and_then(toml::Value::as_array).map(|keys| {
-                keys.iter().map(|k| k.as_str().map_or_else(|| k.to_string(), str::to_string)).collect()
-            });
-            Case { file, name: get("name"), query: get("query"), expected, join_keys }
+            let join_keys = q
+                .get("join_keys")
+                .and_then(toml::Value::as_array)
+                .map(|keys| {
+                    keys.iter()
+                        .map(|k| k.as_str().map_or_else(|| k.to_string(), str::to_string))
+                        .collect()
+                });
+            Case {
+                file,
+                name: get("name"),
+                query: get("query"),
+                expected,
+                join_keys,
+            }
         })
         .collect()
 }
 
 fn endgame(dir: &std::path::Path) -> Dataset {
     let text = std::fs::read_to_string(dir.join("endgame-140.json")).unwrap();
-    let Value::Array(mut events) = serde_json::from_str(&text).unwrap() else { panic!("not an array") };
+    let Value::Array(mut events) = serde_json::from_str(&text).unwrap() else {
+        panic!("not an array")
+    };
     for event in &mut events {
-        let filetime = event["timestamp"].as_i64().expect("endgame timestamps are integers");
+        let filetime = event["timestamp"]
+            .as_i64()
+            .expect("endgame timestamps are integers");
         event["@timestamp"] = Value::from(filetime / 10_000 - 11_644_473_600_000);
     }
-    Dataset { events, tiebreaker: "serial_event_id" }
+    Dataset {
+        events,
+        tiebreaker: "serial_event_id",
+    }
 }
 
 fn extra(dir: &std::path::Path) -> Dataset {
     let text = std::fs::read_to_string(dir.join("extra.data")).unwrap();
-    let Value::Array(events) = serde_json::from_str(&text).unwrap() else { panic!("not an array") };
-    Dataset { events, tiebreaker: "sequence" }
+    let Value::Array(events) = serde_json::from_str(&text).unwrap() else {
+        panic!("not an array")
+    };
+    Dataset {
+        events,
+        tiebreaker: "sequence",
+    }
 }
 
 fn key_string(v: &Value) -> String {
@@ -111,7 +142,11 @@ fn key_string(v: &Value) -> String {
 }
 
 /// Runs one case; returns (flattened ids, flattened join keys as strings) or the query error.
-fn run(case: &Case, data: &Dataset, position: ResultPosition) -> Result<(Vec<i64>, Vec<String>), String> {
+fn run(
+    case: &Case,
+    data: &Dataset,
+    position: ResultPosition,
+) -> Result<(Vec<i64>, Vec<String>), String> {
     let query = QueryBuilder::new()
         .tiebreaker_field(Some(data.tiebreaker))
         .event_category_field("event_type")
@@ -122,16 +157,28 @@ fn run(case: &Case, data: &Dataset, position: ResultPosition) -> Result<(Vec<i64
     let mut correlator = query.correlator();
     let mut results = Vec::new();
     for (i, value) in data.events.iter().enumerate() {
-        let provenance = Provenance { record: Some(i as u64 + 1), ..Provenance::default() };
+        let provenance = Provenance {
+            record: Some(i as u64 + 1),
+            ..Provenance::default()
+        };
         results.extend(correlator.push(Event::from_value(value.clone(), provenance).unwrap()));
     }
     results.extend(correlator.finish());
     let ids = results
         .iter()
         .flat_map(|m| &m.events)
-        .map(|e| e.event.first_value(data.tiebreaker).and_then(Value::as_i64).unwrap_or(-1))
+        .map(|e| {
+            e.event
+                .first_value(data.tiebreaker)
+                .and_then(Value::as_i64)
+                .unwrap_or(-1)
+        })
         .collect();
-    let keys = results.iter().flat_map(|m| &m.join_keys).map(key_string).collect();
+    let keys = results
+        .iter()
+        .flat_map(|m| &m.join_keys)
+        .map(key_string)
+        .collect();
     Ok((ids, keys))
 }
 
@@ -150,16 +197,26 @@ fn elasticsearch_qa_suite() {
             skipped += 1;
             continue;
         }
-        let data = if case.file == "test_extra.toml" { &extra } else { &endgame };
+        let data = if case.file == "test_extra.toml" {
+            &extra
+        } else {
+            &endgame
+        };
         let mut problem = None;
         for position in [ResultPosition::Head, ResultPosition::Tail] {
             match run(case, data, position) {
                 Err(e) => problem = Some(format!("query error: {e}")),
                 Ok((ids, keys)) => {
                     if ids != case.expected {
-                        problem = Some(format!("{position:?}: got {ids:?}, expected {:?}", case.expected));
+                        problem = Some(format!(
+                            "{position:?}: got {ids:?}, expected {:?}",
+                            case.expected
+                        ));
                     } else if case.join_keys.as_ref().is_some_and(|k| *k != keys) {
-                        problem = Some(format!("{position:?}: keys {keys:?}, expected {:?}", case.join_keys));
+                        problem = Some(format!(
+                            "{position:?}: keys {keys:?}, expected {:?}",
+                            case.join_keys
+                        ));
                     }
                 }
             }
@@ -169,7 +226,13 @@ fn elasticsearch_qa_suite() {
         }
         match problem {
             None => agree += 1,
-            Some(p) => failures.push(format!("{} [{}] {}\n    {}\n    {p}", case.file, case.name, case.query.trim().replace('\n', " "), "")),
+            Some(p) => failures.push(format!(
+                "{} [{}] {}\n    {}\n    {p}",
+                case.file,
+                case.name,
+                case.query.trim().replace('\n', " "),
+                ""
+            )),
         }
     }
     for failure in &failures {
@@ -177,10 +240,18 @@ fn elasticsearch_qa_suite() {
     }
     let total = cases.len() - skipped;
     println!("conformance: {agree} / {total} agree ({skipped} skipped)");
-    let floor_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/conformance-floor.txt");
+    let floor_path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/conformance-floor.txt");
     let floor: usize = std::fs::read_to_string(&floor_path)
         .ok()
-        .and_then(|t| t.lines().find(|l| !l.starts_with('#')).and_then(|l| l.trim().parse().ok()))
+        .and_then(|t| {
+            t.lines()
+                .find(|l| !l.starts_with('#'))
+                .and_then(|l| l.trim().parse().ok())
+        })
         .unwrap_or(0);
-    assert!(agree >= floor, "conformance dropped: {agree} / {total} agree, floor is {floor}");
+    assert!(
+        agree >= floor,
+        "conformance dropped: {agree} / {total} agree, floor is {floor}"
+    );
 }

@@ -32,7 +32,12 @@ fn events() -> impl Strategy<Value = Vec<Value>> {
     })
 }
 
-fn answer(query: &Query, window: Option<u64>, events: &[Value], batch: usize) -> Vec<(Vec<Value>, Vec<Value>)> {
+fn answer(
+    query: &Query,
+    window: Option<u64>,
+    events: &[Value],
+    batch: usize,
+) -> Vec<(Vec<Value>, Vec<Value>)> {
     let mut c = query.correlator().with_reorder_window(window);
     let mut out = Vec::new();
     for chunk in events.chunks(batch.max(1)) {
@@ -43,7 +48,15 @@ fn answer(query: &Query, window: Option<u64>, events: &[Value], batch: usize) ->
     out.extend(c.finish());
     assert_eq!(c.summary().late, 0);
     out.into_iter()
-        .map(|m| (m.join_keys, m.events.iter().map(|e| e.event.source()["id"].clone()).collect()))
+        .map(|m| {
+            (
+                m.join_keys,
+                m.events
+                    .iter()
+                    .map(|e| e.event.source()["id"].clone())
+                    .collect(),
+            )
+        })
         .collect()
 }
 

@@ -63,21 +63,36 @@ fn delete(ts: &str) -> Value {
 
 #[test]
 fn exactly_five_minutes_matches_one_millisecond_more_does_not() {
-    let m = run(vec![create("2024-01-01T10:00:00.000Z"), delete("2024-01-01T10:05:00.000Z")]);
+    let m = run(vec![
+        create("2024-01-01T10:00:00.000Z"),
+        delete("2024-01-01T10:05:00.000Z"),
+    ]);
     assert_eq!(summary(&m), [(json!("HOST01"), json!("\\T"), vec![1, 2])]);
-    let m = run(vec![create("2024-01-01T10:00:00.000Z"), delete("2024-01-01T10:05:00.001Z")]);
+    let m = run(vec![
+        create("2024-01-01T10:00:00.000Z"),
+        delete("2024-01-01T10:05:00.001Z"),
+    ]);
     assert!(m.is_empty());
     // Sub-millisecond digits do not count: 5:00.0009 is still within 5 minutes.
-    let m = run(vec![create("2024-01-01T10:00:00.000Z"), delete("2024-01-01T10:05:00.0009Z")]);
+    let m = run(vec![
+        create("2024-01-01T10:00:00.000Z"),
+        delete("2024-01-01T10:05:00.0009Z"),
+    ]);
     assert_eq!(m.len(), 1);
 }
 
 #[test]
 fn delete_before_create_does_not_match() {
-    let m = run(vec![delete("2024-01-01T10:00:00Z"), create("2024-01-01T10:00:01Z")]);
+    let m = run(vec![
+        delete("2024-01-01T10:00:00Z"),
+        create("2024-01-01T10:00:01Z"),
+    ]);
     assert!(m.is_empty());
     // Order is by timestamp, not by input position.
-    let m = run(vec![delete("2024-01-01T10:00:01Z"), create("2024-01-01T10:00:00Z")]);
+    let m = run(vec![
+        delete("2024-01-01T10:00:01Z"),
+        create("2024-01-01T10:00:00Z"),
+    ]);
     assert_eq!(summary(&m)[0].2, [2, 1]);
 }
 
@@ -112,20 +127,48 @@ fn same_millisecond_is_ordered_by_tiebreaker_then_input_order() {
     out.extend(c.push(Event::from_value(e, Provenance::default()).unwrap()));
     out.extend(c.finish());
     assert_eq!(out.len(), 1);
-    let ids: Vec<_> = out[0].events.iter().map(|e| e.event.first_value("winlog.record_id").cloned()).collect();
+    let ids: Vec<_> = out[0]
+        .events
+        .iter()
+        .map(|e| e.event.first_value("winlog.record_id").cloned())
+        .collect();
     assert_eq!(ids, [Some(json!(10)), Some(json!(11))]);
 }
 
 #[test]
 fn host_names_are_case_sensitive() {
     let m = run(vec![
-        task("2024-01-01T10:00:00Z", "scheduled-task-created", "HOST01", "\\T", None),
-        task("2024-01-01T10:00:01Z", "scheduled-task-deleted", "host01", "\\T", None),
+        task(
+            "2024-01-01T10:00:00Z",
+            "scheduled-task-created",
+            "HOST01",
+            "\\T",
+            None,
+        ),
+        task(
+            "2024-01-01T10:00:01Z",
+            "scheduled-task-deleted",
+            "host01",
+            "\\T",
+            None,
+        ),
     ]);
     assert!(m.is_empty());
     let m = run(vec![
-        task("2024-01-01T10:00:00Z", "scheduled-task-created", "HOST01", "\\T", None),
-        task("2024-01-01T10:00:01Z", "scheduled-task-deleted", "HOST01", "\\t", None),
+        task(
+            "2024-01-01T10:00:00Z",
+            "scheduled-task-created",
+            "HOST01",
+            "\\T",
+            None,
+        ),
+        task(
+            "2024-01-01T10:00:01Z",
+            "scheduled-task-deleted",
+            "HOST01",
+            "\\t",
+            None,
+        ),
     ]);
     assert!(m.is_empty());
 }
@@ -133,8 +176,20 @@ fn host_names_are_case_sensitive() {
 #[test]
 fn missing_user_name_passes_the_not_clause() {
     let m = run(vec![
-        task("2024-01-01T10:00:00Z", "scheduled-task-created", "H", "\\T", None),
-        task("2024-01-01T10:00:01Z", "scheduled-task-deleted", "H", "\\T", None),
+        task(
+            "2024-01-01T10:00:00Z",
+            "scheduled-task-created",
+            "H",
+            "\\T",
+            None,
+        ),
+        task(
+            "2024-01-01T10:00:01Z",
+            "scheduled-task-deleted",
+            "H",
+            "\\T",
+            None,
+        ),
     ]);
     assert_eq!(m.len(), 1);
 }
@@ -143,8 +198,20 @@ fn missing_user_name_passes_the_not_clause() {
 fn local_service_passes_machine_accounts_do_not() {
     let pair = |user: &str| {
         run(vec![
-            task("2024-01-01T10:00:00Z", "scheduled-task-created", "H", "\\T", Some(user)),
-            task("2024-01-01T10:00:01Z", "scheduled-task-deleted", "H", "\\T", Some(user)),
+            task(
+                "2024-01-01T10:00:00Z",
+                "scheduled-task-created",
+                "H",
+                "\\T",
+                Some(user),
+            ),
+            task(
+                "2024-01-01T10:00:01Z",
+                "scheduled-task-deleted",
+                "H",
+                "\\T",
+                Some(user),
+            ),
         ])
     };
     assert_eq!(pair("LOCAL SERVICE").len(), 1);
@@ -168,7 +235,10 @@ fn array_valued_keys_match_per_value() {
     c["winlog"]["event_data"]["TaskName"] = json!(["\\A", "\\B"]);
     let mut d = delete("2024-01-01T10:00:01Z");
     d["winlog"]["event_data"]["TaskName"] = json!(["\\B", "\\C", "\\A"]);
-    let keys: Vec<Value> = run(vec![c, d]).iter().map(|m| m.join_keys[1].clone()).collect();
+    let keys: Vec<Value> = run(vec![c, d])
+        .iter()
+        .map(|m| m.join_keys[1].clone())
+        .collect();
     assert_eq!(keys, [json!("\\A"), json!("\\B")]);
 }
 
@@ -178,7 +248,8 @@ fn fixture_events(files: &[&str]) -> Option<Vec<Value>> {
     let mut events = Vec::new();
     for file in files {
         let path = dir.join("fixtures").join(file);
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let value: Value = serde_json::from_str(&text).unwrap();
         match value {
             Value::Array(items) => events.extend(items),
@@ -193,7 +264,15 @@ fn fixture_events(files: &[&str]) -> Option<Vec<Value>> {
 }
 
 fn record_ids(m: &Match) -> Vec<Value> {
-    m.events.iter().map(|e| e.event.first_value("winlog.record_id").cloned().unwrap_or(Value::Null)).collect()
+    m.events
+        .iter()
+        .map(|e| {
+            e.event
+                .first_value("winlog.record_id")
+                .cloned()
+                .unwrap_or(Value::Null)
+        })
+        .collect()
 }
 
 #[test]
@@ -208,7 +287,10 @@ fn winlogbeat_js_processor_era_lifecycle() {
     };
     let m = run(events);
     assert_eq!(m.len(), 1);
-    assert_eq!(m[0].join_keys, [json!("DC_TEST2k12.TEST.SAAS"), json!("\\test1")]);
+    assert_eq!(
+        m[0].join_keys,
+        [json!("DC_TEST2k12.TEST.SAAS"), json!("\\test1")]
+    );
     let ids: Vec<Value> = record_ids(&m[0]).iter().map(normalize).collect();
     assert_eq!(ids, [json!("5043782"), json!("5043801")]);
 }
@@ -231,7 +313,10 @@ fn winlogbeat_current_ingest_pair() {
     };
     let m = run(events);
     assert_eq!(m.len(), 1);
-    assert_eq!(m[0].join_keys, [json!("DC_TEST2k12.TEST.SAAS"), json!("\\test1")]);
+    assert_eq!(
+        m[0].join_keys,
+        [json!("DC_TEST2k12.TEST.SAAS"), json!("\\test1")]
+    );
     let ids: Vec<Value> = record_ids(&m[0]).iter().map(normalize).collect();
     assert_eq!(ids, [json!("5043782"), json!("5043801")]);
 }
@@ -264,11 +349,23 @@ fn elastic_integrations_expected_documents_do_not_match() {
 #[test]
 fn the_fixture_rule_files_parse() {
     let Some(dir) = shared_dir() else { return };
-    for name in ["persistence_temp_scheduled_task.current.toml", "persistence_temp_scheduled_task.seed-query.toml"] {
+    for name in [
+        "persistence_temp_scheduled_task.current.toml",
+        "persistence_temp_scheduled_task.seed-query.toml",
+    ] {
         let path = dir.join("fixtures/rules").join(name);
         let rule = rules::from_toml(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        assert_eq!((rule.name.as_str(), rule.severity.as_str(), rule.risk_score), ("Temporarily Scheduled Task Creation", "medium", Some(47)));
-        let subs: Vec<&str> = rule.threat.iter().flat_map(|t| &t.techniques).flat_map(|t| &t.1).map(|s| s.id.as_str()).collect();
+        assert_eq!(
+            (rule.name.as_str(), rule.severity.as_str(), rule.risk_score),
+            ("Temporarily Scheduled Task Creation", "medium", Some(47))
+        );
+        let subs: Vec<&str> = rule
+            .threat
+            .iter()
+            .flat_map(|t| &t.techniques)
+            .flat_map(|t| &t.1)
+            .map(|s| s.id.as_str())
+            .collect();
         assert_eq!(subs, ["T1053.005", "T1053.005"]);
         Query::new(&rule.query).unwrap();
     }

@@ -95,7 +95,7 @@ function renderMatches(results) {
 
 function renderProblems(summary) {
   problems.replaceChildren();
-  for (const error of summary.inputErrors ?? []) {
+  for (const error of summary.input_errors ?? []) {
     const li = document.createElement('li');
     const where = [error.file, error.line ?? error.record].filter((x) => x !== undefined && x !== null);
     li.textContent = `${where.join(':') || 'input'}: ${error.reason}`;
@@ -108,9 +108,9 @@ function plural(n, one, many = `${one}s`) {
 }
 
 function describe(summary, results, source) {
-  const parts = [`Read ${plural(summary.events ?? 0, 'event')} from ${source}`];
-  if (summary.inputErrorCount) parts.push(`${plural(summary.inputErrorCount, 'record')} could not be read (listed below)`);
-  if (summary.noTimestamp) parts.push(`${plural(summary.noTimestamp, 'event')} had no usable @timestamp and were skipped`);
+  const parts = [`Read ${plural(summary.events_seen ?? 0, 'event')} from ${source}`];
+  if (summary.input_error_count) parts.push(`${plural(summary.input_error_count, 'record')} could not be read (listed below)`);
+  if (summary.skipped) parts.push(`${plural(summary.skipped, 'event')} had no usable @timestamp and were skipped`);
   return `${parts.join('; ')}. ${plural(results.length, 'match', 'matches')}.`;
 }
 
