@@ -4,6 +4,8 @@
 mod cli;
 mod conformance;
 mod lang;
+mod lang_conformance;
+mod parser;
 mod props;
 mod seed_rule;
 
