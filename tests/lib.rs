@@ -10,5 +10,8 @@ mod props;
 mod seed_rule;
 
 // ---- formats ----
+mod input_fixtures;
+mod input_formats;
 mod input_json;
+mod input_robust;
 mod input_support;

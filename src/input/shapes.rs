@@ -214,7 +214,11 @@ fn recognise(obj: &Map<String, Value>) -> Option<Format> {
     if k("group") && k("kind") && (k("document") || k("documents")) {
         return Some(Format::Chainsaw);
     }
-    if (k("Event") && at(obj, "Event.System").is_some()) || k("Event_attributes") {
+    if k("Event_attributes") {
+        // evtx-crate JSON with separated attributes: what `chainsaw search` writes.
+        return Some(Format::Chainsaw);
+    }
+    if k("Event") && at(obj, "Event.System").is_some() {
         return Some(Format::EvtxDumpJson);
     }
     if k("RuleTitle") && k("Timestamp") {

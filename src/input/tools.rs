@@ -162,10 +162,18 @@ pub(crate) fn hayabusa_json(
         Some(to_iso_utc(&ts, tz).ok_or_else(|| format!("unreadable Hayabusa Timestamp {ts:?}"))?);
     // AllFieldInfo / ExtraFieldInfo carry EventData names verbatim.
     for key in ["AllFieldInfo", "ExtraFieldInfo"] {
-        if let Some(Value::Object(extra)) = obj.get(key) {
-            for (k, v) in extra {
-                w.data(Some(k), data_text(v));
+        match obj.get(key) {
+            Some(Value::Object(extra)) => {
+                for (k, v) in extra {
+                    w.data(Some(k), data_text(v));
+                }
             }
+            Some(Value::String(text)) => {
+                for (k, v) in split_details(text) {
+                    w.data(Some(k), Some(v));
+                }
+            }
+            _ => {}
         }
     }
     match obj.get("Details") {
@@ -207,13 +215,12 @@ fn split_details(text: &str) -> Vec<(&str, String)> {
             {
                 out.push((k, v.to_string()));
             }
-            _ => match out.last_mut() {
-                Some((_, prev)) => {
+            _ => {
+                if let Some((_, prev)) = out.last_mut() {
                     prev.push_str(" ¦ ");
                     prev.push_str(seg);
                 }
-                None => {}
-            },
+            }
         }
     }
     out
