@@ -161,14 +161,23 @@ fn data_driven_corpus() {
     let mut count = 0;
     for file in &files {
         let text = std::fs::read_to_string(file).expect("read corpus file");
-        assert!(text.starts_with('#'), "{}: must open with a comment saying what it covers", file.display());
-        let doc: toml::Value = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert!(
+            text.starts_with('#'),
+            "{}: must open with a comment saying what it covers",
+            file.display()
+        );
+        let doc: toml::Value =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let file_events = doc.get("events").and_then(|v| v.as_str());
         for case in doc.get("case").and_then(|c| c.as_array()).expect("cases") {
             count += 1;
             let name = case.get("name").and_then(|v| v.as_str()).unwrap_or("?");
             let query = case.get("query").and_then(|v| v.as_str()).expect("query");
-            let events_text = case.get("events").and_then(|v| v.as_str()).or(file_events).expect("events");
+            let events_text = case
+                .get("events")
+                .and_then(|v| v.as_str())
+                .or(file_events)
+                .expect("events");
             let events: Vec<Value> = serde_json::from_str(events_text).expect("events JSON");
             let mut builder = QueryBuilder::new();
             if let Some(f) = case.get("category_field").and_then(|v| v.as_str()) {
@@ -196,10 +205,18 @@ fn data_driven_corpus() {
                 .map(|(i, _)| i)
                 .collect();
             if got != expected {
-                failures.push(format!("{} / {name}: {query}\n  expected {expected:?}\n  got      {got:?}", file.display()));
+                failures.push(format!(
+                    "{} / {name}: {query}\n  expected {expected:?}\n  got      {got:?}",
+                    file.display()
+                ));
             }
         }
     }
     assert!(count > 50, "corpus too small: {count}");
-    assert!(failures.is_empty(), "{} of {count} cases failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

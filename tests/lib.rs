@@ -14,4 +14,5 @@ mod input_fixtures;
 mod input_formats;
 mod input_json;
 mod input_robust;
+mod input_rule;
 mod input_support;

@@ -267,6 +267,16 @@ fn normalise(
         forced => Some(forced),
     };
     let format = schema.unwrap_or_else(|| container.ecs_format());
+    if format == Format::Chainsaw && obj.contains_key("group") && obj.contains_key("kind") {
+        ctx.detect(format);
+        for doc in tools::chainsaw_hunt(&obj) {
+            match doc {
+                Ok(doc) => ctx.emit(doc, loc, out),
+                Err(reason) => ctx.error(loc, reason),
+            }
+        }
+        return;
+    }
     let result: Result<Vec<Map<String, Value>>, String> = match format {
         Format::Ndjson | Format::Json => Ok(vec![obj]),
         Format::KibanaTimeline => Err(TIMELINE.to_string()),
