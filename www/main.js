@@ -25,8 +25,6 @@ const rule = builtinRules()[0];
 $('rule-name').textContent = rule.name;
 $('rule-query').textContent = rule.query;
 $('version').textContent = version();
-runButton.disabled = false;
-setStatus('Ready. Paste events, open files, or load the sample, then press “Run rule”.');
 
 function setStatus(text) {
   status.textContent = text;
@@ -110,6 +108,7 @@ function plural(n, one, many = `${one}s`) {
 function describe(summary, results, source) {
   const parts = [`Read ${plural(summary.events_seen ?? 0, 'event')} from ${source}`];
   if (summary.input_error_count) parts.push(`${plural(summary.input_error_count, 'record')} could not be read (listed below)`);
+  if (summary.late) parts.push(`${plural(summary.late, 'event')} arrived too far out of order to be correlated`);
   if (summary.skipped) parts.push(`${plural(summary.skipped, 'event')} had no usable @timestamp and were skipped`);
   return `${parts.join('; ')}. ${plural(results.length, 'match', 'matches')}.`;
 }
@@ -121,7 +120,9 @@ async function run() {
   const files = [...fileInput.files];
   let correlator;
   try {
-    correlator = new Correlator({ rule: rule.id });
+    // reorderWindow: null holds the rule's relevant events until the end, so exported files
+    // may be in any order (only scheduled-task events are held, so memory stays small).
+    correlator = new Correlator({ rule: rule.id, reorderWindow: null });
     const results = [];
     let source;
     if (files.length > 0) {
@@ -173,15 +174,30 @@ $('clear').addEventListener('click', () => {
   setStatus('Cleared.');
 });
 
+/** Fills the text box with the built-in sample (a task created and deleted 40 s later, plus noise). */
+async function loadSample() {
+  const response = await fetch('sample.ndjson');
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  input.value = await response.text();
+  fileInput.value = '';
+  $('file-names').textContent = '';
+}
+
 $('load-sample').addEventListener('click', async () => {
   try {
-    const response = await fetch('sample.ndjson');
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    input.value = await response.text();
-    fileInput.value = '';
-    $('file-names').textContent = '';
+    await loadSample();
     setStatus('Sample loaded: a scheduled task created and deleted 40 s later, among noise. Press “Run rule”.');
   } catch (error) {
     setStatus(`Could not load the sample: ${error.message}`);
   }
 });
+
+// The first screen holds the sample, so one click on "Run rule" already shows a match. The button
+// is enabled only afterwards, so that nothing typed or pasted can be overwritten by the sample.
+try {
+  if (input.value === '') await loadSample();
+  setStatus('Ready. The text box holds a small sample: press “Run rule”, or paste or open your own events.');
+} catch (error) {
+  setStatus(`Ready (the sample could not be loaded: ${error.message}). Paste or open events, then press “Run rule”.`);
+}
+runButton.disabled = false;
