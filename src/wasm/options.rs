@@ -2,7 +2,7 @@
 //! (toolchain trap 5), and a misspelt option silently ignored would give wrong answers. Every
 //! unknown key and wrong type is an `EqlError` (code "option") naming the key.
 
-use super::convert::{option_error, query_error};
+use super::convert::{eql_error, option_error, query_error};
 use crate::compile::{Query, QueryBuilder, ResultPosition};
 use crate::correlator::DEFAULT_REORDER_WINDOW_MS;
 use crate::input::Format;
@@ -195,5 +195,10 @@ fn resolve_rule(rule: &str) -> Result<Rule, JsValue> {
             builtin.id
         )));
     }
-    rules::from_toml(rule).map_err(|e| option_error(&format!("option `rule`: {e}")))
+    rules::from_toml(rule).map_err(|e| {
+        eql_error(
+            e.kind().as_str(),
+            &format!("option `rule`: {}", e.message()),
+        )
+    })
 }

@@ -172,3 +172,14 @@ test('the seed rule over the js-processor-era Winlogbeat events gives exactly on
   assert.deepEqual(results.map((r) => r.join_keys), [['DC_TEST2k12.TEST.SAAS', '\\test1']]);
   assert.equal(summary.events_seen, count);
 });
+
+test('a detection-rules TOML file given as `rule` runs; a broken one is an EqlError', (t) => {
+  const broken = thrown(() => new Correlator({ rule: '[rule]\nlanguage = "kuery"\nquery = "a:b"\n' }));
+  assert.ok(broken instanceof EqlError);
+  assert.match(broken.message, /^option `rule`: /);
+  const shared = sharedDir();
+  if (shared.skip) return t.skip(shared.skip);
+  const toml = readFileSync(join(shared.dir, 'fixtures', 'rules', 'persistence_temp_scheduled_task.seed-query.toml'), 'utf8');
+  const { results } = runAll(new Correlator({ rule: toml }), [sample]);
+  assert.deepEqual(results.map((r) => r.join_keys), seedKeys);
+});
