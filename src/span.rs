@@ -36,7 +36,7 @@ impl Span {
 
     /// Number of bytes covered.
     pub fn len(&self) -> usize {
-        self.end - self.start
+        self.end.saturating_sub(self.start)
     }
 
     /// Whether the span covers no byte (e.g. "end of input").

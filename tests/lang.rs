@@ -1,6 +1,7 @@
 //! Language tests: queries against inline events from the data-driven corpus in
 //! `tests/data/lang/*.toml`, plus API checks of `Query`, `Stage` and join keys.
 
+use eqlite::ErrorKind;
 use eqlite::{
     Event, JoinKey, KeyValue, Provenance, Query, QueryBuilder, QueryKind, ResultPosition,
 };
@@ -219,4 +220,122 @@ fn data_driven_corpus() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn required_literals_are_sound() {
+    let lits = |q: &str| Query::new(q).unwrap().required_literals();
+    // required conjuncts only
+    assert_eq!(
+        lits("process where a == \"x1\" and b == \"y2\""),
+        vec![vec!["process", "x1", "y2"]]
+    );
+    // never under `or` / `not`, never case-insensitive, never multi-value `in`, never numbers
+    assert_eq!(
+        lits("any where a == \"x\" or b == \"y\""),
+        vec![Vec::<String>::new()]
+    );
+    assert_eq!(lits("any where not a == \"x\""), vec![Vec::<String>::new()]);
+    assert_eq!(
+        lits("any where a : \"x\" and b in~ (\"y\") and c like~ \"z\""),
+        vec![Vec::<String>::new()]
+    );
+    assert_eq!(
+        lits("any where a in (\"x\", \"y\") and n == 5"),
+        vec![Vec::<String>::new()]
+    );
+    // single-value `in` is an equality
+    assert_eq!(lits("any where a in (\"only\")"), vec![vec!["only"]]);
+    // strings a JSON writer may escape are not emitted
+    assert_eq!(
+        lits("any where a == \"C:\\\\x\" and b == \"a/b\" and c == \"é\""),
+        vec![Vec::<String>::new()]
+    );
+    // optional fields are not required to exist
+    assert_eq!(lits("any where ?a == \"x\""), vec![Vec::<String>::new()]);
+    // per stage, after runs expansion
+    assert_eq!(
+        lits("sequence [a where x == \"p\"] with runs=2 [b where true]"),
+        vec![vec!["a", "p"], vec!["a", "p"], vec!["b"]]
+    );
+}
+
+#[test]
+fn fields_lists_everything_read() {
+    let q = QueryBuilder::new()
+        .tiebreaker_field(Some("seq"))
+        .build("sequence by k [a where length(x) > 1 and cidrMatch(ip, \"10.0.0.0/8\")] by j [any where ?o == 1] by j until [c where u : \"*\"] by j")
+        .unwrap();
+    assert_eq!(
+        q.fields(),
+        vec![
+            "@timestamp",
+            "event.category",
+            "ip",
+            "j",
+            "k",
+            "o",
+            "seq",
+            "u",
+            "x"
+        ]
+    );
+    assert_eq!(q.stages().len(), 2);
+    assert!(q.until().is_some());
+    assert_eq!(q.join_key_names(), vec!["k", "j"]);
+}
+
+#[test]
+fn error_api_spans_and_positions() {
+    let text = "sequence by a\n  [x where true] by b\n  [y where true]";
+    let e = Query::new(text).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Semantic);
+    assert_eq!(e.kind().as_str(), "semantic");
+    assert_eq!(
+        e.message(),
+        "Inconsistent number of join keys specified; expected [2] but found [1]"
+    );
+    let span = e.span().unwrap();
+    assert_eq!(span.slice(text), Some("[y where true]"));
+    assert_eq!(
+        e.aux_span().unwrap().slice(text),
+        Some("by b"),
+        "aux span = first stage's by"
+    );
+    assert_eq!(e.line_column(text), Some((3, 3)));
+    let text = "any where x == \"é\" = 1";
+    let e = Query::new(text).unwrap_err();
+    assert_eq!(e.line_column(text), Some((1, 20)), "columns count chars");
+    assert_eq!(e.span().unwrap().to_utf16(text), (19, 20));
+}
+
+#[test]
+fn stage_accessors() {
+    let q =
+        Query::new("sequence with maxspan=2h [a where true] by ?k ![b where true] by ?k").unwrap();
+    assert_eq!(q.maxspan_ms(), Some(7_200_000));
+    assert!(!q.stages()[0].is_missing());
+    assert!(q.stages()[1].is_missing());
+    assert_eq!(q.stages()[0].category(), Some("a"));
+    assert_eq!(q.join_key_names(), vec!["?k"]);
+    assert_eq!(
+        KeyValue::Float(eqlite::compile::OrderedFloat(1.5)).to_json(),
+        json!(1.5)
+    );
+    assert_eq!(
+        JoinKey(vec![KeyValue::Null, KeyValue::Int(3)]).to_json(),
+        vec![json!(null), json!(3)]
+    );
+}
+
+#[test]
+fn query_is_clone_send_sync() {
+    fn assert_traits<T: Clone + Send + Sync + 'static>() {}
+    assert_traits::<Query>();
+    assert_traits::<eqlite::Stage>();
+    assert_traits::<eqlite::Error>();
+    let q = Query::new("any where a regex \"x.*\"").unwrap();
+    let moved =
+        std::thread::spawn(move || q.stages()[0].matches(&event(json!({"a": "xyz"})))).join();
+    assert_eq!(moved.ok(), Some(true));
 }

@@ -5,6 +5,7 @@ mod cli;
 mod conformance;
 mod lang;
 mod lang_conformance;
+mod lang_fuzz;
 mod parser;
 mod props;
 mod seed_rule;

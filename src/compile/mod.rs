@@ -7,6 +7,7 @@
 mod keys;
 mod literals;
 mod lower;
+mod script;
 
 pub use keys::{JoinKey, KeyValue, OrderedFloat, MAX_JOIN_KEY_COMBINATIONS};
 

@@ -9,6 +9,16 @@
 //!
 //! This module depends on nothing else in the crate but the event model; `compile` builds these
 //! trees from the syntax tree.
+//!
+//! Documented choices where exported JSON cannot tell what an Elasticsearch mapping would:
+//! * values keep their JSON type: the string `"5"` never equals the number `5` (ES would coerce
+//!   through the field's mapping), `5` equals `5.0`;
+//! * a JSON `null` is a missing value (a mapping's `null_value` substitute is unknown);
+//! * `?field` that is absent in an event is `null` there (ES decides per index mapping);
+//! * in scripts, `:`/`in~` without wildcards and the `~` functions fold case with full Unicode
+//!   lower-casing (Java `toLowerCase`), while wildcard and regex matching fold ASCII only;
+//! * a script reading several multi-valued fields is tried on every combination of their
+//!   values, at most [`MAX_COMBINATIONS`].
 
 pub mod cidr;
 pub mod functions;

@@ -169,6 +169,8 @@ impl Lexer<'_> {
     }
 
     fn word(&mut self, start: usize) {
+        // the first char may be `@`, which is not an identifier char after the start
+        self.pos += self.peek().map_or(0, char::len_utf8);
         let len = self
             .rest()
             .find(|c: char| !is_ident_char(c))
@@ -433,5 +435,15 @@ mod tests {
         );
         assert_eq!(toks("1e5")[0], Tok::Decimal("1e5".into()));
         assert_eq!(toks(".5")[0], Tok::Decimal(".5".into()));
+        // regression (found by tests/lang_fuzz.rs): `@` alone made the lexer loop forever
+        assert_eq!(
+            toks("@ @timestamp")[..2],
+            [Tok::Ident("@".into()), Tok::Ident("@timestamp".into())]
+        );
+        // regression (found by tests/lang_fuzz.rs): `@` alone made the lexer loop forever
+        assert_eq!(
+            toks("@ @timestamp")[..2],
+            [Tok::Ident("@".into()), Tok::Ident("@timestamp".into())]
+        );
     }
 }

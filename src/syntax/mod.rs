@@ -4,6 +4,7 @@
 //! single-quoted strings or a `maxspan` without a unit); meaning is checked by `compile`.
 
 pub mod ast;
+mod expression;
 pub mod lexer;
 mod parser;
 pub mod print;
