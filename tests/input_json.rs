@@ -136,3 +136,57 @@ fn forced_format_and_empty_input() {
     assert_eq!(summary.error_count, 0);
     assert_eq!(summary.format, None);
 }
+
+/// Multi-line arrays are read element by element as bytes arrive (not buffered to the end),
+/// with the same events and errors whatever the chunking.
+#[test]
+fn arrays_stream_and_chunking_does_not_matter() {
+    for file in [
+        "json/array-malformed.json",
+        "chainsaw/hunt.json",
+        "sentinel/securityevent.json",
+    ] {
+        let bytes = data(file);
+        let (whole, s1) = read(&bytes, file);
+        for chunk in [1, 2, 3, 7, 64, 1000] {
+            let (parts, s2) = read_chunked(&bytes, file, chunk);
+            assert_eq!(parts, whole, "{file} in {chunk}-byte chunks");
+            assert_eq!(
+                error_lines(&s2),
+                error_lines(&s1),
+                "{file} in {chunk}-byte chunks"
+            );
+        }
+    }
+    // Elements come out before the input ends.
+    let mut text = String::from("[\n");
+    for i in 0..100 {
+        text.push_str(&format!(
+            "  {{\"@timestamp\": \"2020-01-01T00:00:{:02}Z\", \"n\": {i}}},\n",
+            i % 60
+        ));
+    }
+    text.push_str("  {\"n\": 100}\n]\n");
+    let mut r = eqlite::Reader::new(eqlite::ReaderOptions::default());
+    let mut out = Vec::new();
+    let half = text.len() / 2;
+    r.push(&text.as_bytes()[..half], &mut out);
+    assert!(out.len() > 40, "{} events before the end", out.len());
+    r.push(&text.as_bytes()[half..], &mut out);
+    r.finish(&mut out);
+    assert_eq!((out.len(), r.error_count()), (101, 0));
+    assert_eq!(out[100].provenance().record, Some(101));
+    assert_eq!(out[100].provenance().line, Some(102));
+    // A one-line array larger than 64 KiB streams too.
+    let line = format!(
+        "[{}{{\"n\": 0}}]",
+        "{\"pad\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},".repeat(3000)
+    );
+    let mut r = eqlite::Reader::new(eqlite::ReaderOptions::default());
+    let mut out = Vec::new();
+    for c in line.as_bytes().chunks(70_000) {
+        r.push(c, &mut out);
+    }
+    r.finish(&mut out);
+    assert_eq!((out.len(), r.error_count()), (3001, 0));
+}

@@ -310,6 +310,15 @@ fn literal_prefilter_is_sound() {
     noisy.extend(b"{\"@timestamp\":\"2025-06-25T10:02:55Z\",\"event\":{\"code\":\"4624\",\"action\":\"logged-in\",\"category\":[\"authentication\"]}}\n".repeat(50));
     let (_, kept) = run_filtered(&q, &noisy, true, eqlite::Format::Auto);
     assert_eq!(kept, 3);
+    let opts = ReaderOptions {
+        required_literals: Some(q.required_literals()),
+        ..ReaderOptions::default()
+    };
+    let summary = read_all(&noisy, opts).1;
+    assert_eq!(
+        (summary.records, summary.prefiltered, summary.events),
+        (53, 50, 3)
+    );
     if let Some(dir) = shared() {
         let zip =
             std::fs::read(dir.join("fixtures/otrf/empire_shell_rubeus_asktgt_createnetonly.zip"))

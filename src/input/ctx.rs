@@ -69,6 +69,8 @@ pub(crate) struct Ctx {
     /// Events with a timestamp and some event identity (`event.action`, `event.code` or
     /// `winlog.event_id`), to explain inputs that are JSON but not events.
     pub eventlike: u64,
+    /// Records the literal pre-filter skipped unparsed (they provably cannot match).
+    pub prefiltered: u64,
 }
 
 impl Ctx {
@@ -88,6 +90,7 @@ impl Ctx {
             tz_label: tz.to_string(),
             sysmon: 0,
             eventlike: 0,
+            prefiltered: 0,
         };
         if parsed.is_none() {
             ctx.error(

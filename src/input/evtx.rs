@@ -122,6 +122,11 @@ impl EvtxLayer {
                 return;
             }
         };
+        let (first, last) = (
+            chunk_data.header.first_event_record_number,
+            chunk_data.header.last_event_record_number,
+        );
+        let expected = last.checked_sub(first).map_or(0, |d| d.saturating_add(1));
         let mut chunk = match chunk_data.parse(self.settings.clone()) {
             Ok(c) => c,
             Err(e) => {
@@ -133,7 +138,9 @@ impl EvtxLayer {
                 return;
             }
         };
+        let mut seen = 0u64;
         for record in chunk.iter() {
+            seen += 1;
             ctx.records += 1;
             let record = match record {
                 Ok(r) => r,
@@ -166,6 +173,18 @@ impl EvtxLayer {
                 Ok(doc) => ctx.emit(doc, loc, out),
                 Err(e) => ctx.error(loc, e),
             }
+        }
+        // A damaged record header ends the crate's walk early: say how many records were lost.
+        if seen < expected {
+            let lost = expected - seen;
+            ctx.records += lost;
+            ctx.error(
+                chunk_loc,
+                format!(
+                    "EVTX chunk {n}: {lost} of its {expected} records could not be read (damaged \
+                     record header); the chunk's other records were read"
+                ),
+            );
         }
     }
 }

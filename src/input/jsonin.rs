@@ -1,8 +1,7 @@
-//! JSON framing: NDJSON (one record per line, streamed) or one JSON document (an array, a
-//! `_search` / EQL response, concatenated pretty-printed objects, evtx_dump's `Record N` + object
-//! output). The first non-blank line decides: if it is a complete JSON value the input is read
-//! line by line; otherwise it is one document, buffered until the end (a document is only
-//! meaningful whole; NDJSON is the streaming form).
+//! JSON framing: NDJSON (one record per line), a top-level array (elements read as they
+//! complete), or another JSON document (a pretty-printed `_search` / EQL response, concatenated
+//! pretty objects, evtx_dump's `Record N` + object output), buffered until the end because it is
+//! only meaningful whole. The first non-blank line decides: a complete JSON value means NDJSON.
 
 use super::ctx::{Ctx, Loc};
 use super::prefilter::Prefilter;
@@ -15,6 +14,8 @@ use serde_json::Value;
 enum Mode {
     Undecided,
     Lines,
+    /// Inside a top-level `[...]` spanning lines: elements are read as they complete.
+    Array,
     Document,
 }
 
@@ -32,6 +33,10 @@ pub(crate) struct JsonLayer {
     parsed_one: bool,
     /// Reused by the pre-filter (lower-cased line).
     scratch: Vec<u8>,
+    /// Array mode: elements read so far, and the buffer length to wait for before retrying an
+    /// incomplete element (doubling, so retries cost O(n) overall).
+    index: u64,
+    retry_at: usize,
 }
 
 /// `Record 123` lines that evtx_dump prints before each pretty object.
@@ -50,19 +55,41 @@ impl JsonLayer {
             prefilter,
             parsed_one: false,
             scratch: Vec::new(),
+            index: 0,
+            retry_at: 0,
         }
     }
 
     pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
         self.buf.extend_from_slice(chunk);
-        if self.mode != Mode::Document {
+        if self.mode == Mode::Undecided
+            && self.buf.len() > 65536
+            && memchr::memchr(b'\n', &self.buf).is_none()
+            && trim(&self.buf).starts_with(b"[")
+        {
+            // One huge line holding an array: stream its elements.
+            let ws = self
+                .buf
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            self.consume(ws + 1);
+            self.mode = Mode::Array;
+        }
+        if matches!(self.mode, Mode::Undecided | Mode::Lines) {
             self.lines(false, ctx, out);
+        }
+        if self.mode == Mode::Array {
+            self.array_step(false, ctx, out);
         }
     }
 
     pub fn finish(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
-        if self.mode != Mode::Document {
+        if matches!(self.mode, Mode::Undecided | Mode::Lines) {
             self.lines(true, ctx, out);
+        }
+        if self.mode == Mode::Array {
+            self.array_step(true, ctx, out);
         }
         if self.mode == Mode::Document {
             self.document(ctx, out);
@@ -89,10 +116,15 @@ impl JsonLayer {
                         && serde_json::from_slice::<Value>(trimmed).is_ok();
                     if whole || one_line_array {
                         self.mode = Mode::Lines;
-                    } else if trimmed.starts_with(b"{")
-                        || trimmed.starts_with(b"[")
-                        || record_marker(trimmed).is_some()
-                    {
+                    } else if trimmed.starts_with(b"[") {
+                        // A multi-line array: read its elements as they complete.
+                        let ws = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+                        self.offset += start as u64;
+                        self.buf.drain(..start);
+                        self.consume(ws + 1);
+                        self.mode = Mode::Array;
+                        return;
+                    } else if trimmed.starts_with(b"{") || record_marker(trimmed).is_some() {
                         // A pretty-printed document: keep everything from here on.
                         self.mode = Mode::Document;
                         self.advance(start);
@@ -125,6 +157,95 @@ impl JsonLayer {
         // Drop consumed bytes (line counter already advanced).
         self.offset += start as u64;
         self.buf.drain(..start.min(self.buf.len()));
+    }
+
+    /// Drops `n` consumed bytes, keeping the line count and offset.
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.buf.len());
+        self.line += count_lines(&self.buf[..n]);
+        self.offset += n as u64;
+        self.buf.drain(..n);
+    }
+
+    /// Array mode: reads every element that is complete; at the end, reports a truncated array.
+    /// After the closing `]`, anything else is read as a document.
+    fn array_step(&mut self, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        loop {
+            let ws = self
+                .buf
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            self.consume(ws);
+            let loc = Loc {
+                line: Some(self.line),
+                record: Some(self.index + 1),
+                offset: Some(self.offset),
+            };
+            match self.buf.first() {
+                None => {
+                    if at_end {
+                        ctx.records += 1;
+                        ctx.error(loc, "JSON array ends early (truncated?): missing ']'");
+                    }
+                    return;
+                }
+                Some(b']') => {
+                    self.consume(1);
+                    self.mode = Mode::Document;
+                    return;
+                }
+                Some(b',') if self.index > 0 => {
+                    self.consume(1);
+                    continue;
+                }
+                _ => {}
+            }
+            if !at_end && self.buf.len() < self.retry_at {
+                return;
+            }
+            let mut stream = serde_json::Deserializer::from_slice(&self.buf).into_iter::<Value>();
+            let next = stream.next();
+            let used = stream.byte_offset();
+            match next {
+                // A number at the very end of the buffer may continue in the next chunk.
+                Some(Ok(_)) if !at_end && used >= self.buf.len() => {
+                    self.retry_at = self.buf.len() + 1;
+                    return;
+                }
+                Some(Ok(value)) => {
+                    self.index += 1;
+                    self.retry_at = 0;
+                    self.consume(used);
+                    shapes::record(value, Container::Document, loc, ctx, out);
+                }
+                Some(Err(e)) if e.is_eof() && !at_end => {
+                    self.retry_at = self.buf.len().saturating_mul(2).max(self.buf.len() + 1);
+                    return;
+                }
+                Some(Err(e)) => {
+                    self.index += 1;
+                    ctx.records += 1;
+                    let what = if e.is_eof() {
+                        "JSON array element ends early (truncated?)"
+                    } else {
+                        "invalid JSON array element"
+                    };
+                    ctx.error(loc, format!("{what}: {e}"));
+                    // Resume at the next line that starts an object (or stop at the end).
+                    let at = resync(&self.buf, used.max(1));
+                    self.consume(at);
+                    if self.buf.is_empty() {
+                        if at_end {
+                            return;
+                        }
+                        self.retry_at = 0;
+                        return;
+                    }
+                }
+                None => return,
+            }
+        }
     }
 
     fn advance(&mut self, n: usize) {
@@ -258,6 +379,7 @@ fn one_line(
     if let Some(filter) = prefilter {
         if *parsed_one && filter.skips(line, scratch) {
             ctx.records += 1;
+            ctx.prefiltered += 1;
             return;
         }
     }

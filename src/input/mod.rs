@@ -3,9 +3,12 @@
 //! Winlogbeat + the Elasticsearch ingest pipeline would produce, and reports every unreadable
 //! record (location + reason) without stopping.
 //!
-//! Bytes are pushed in any chunking ([`Reader::push`]); NDJSON, CSV, XML, Splunk text and EVTX are
-//! processed incrementally, so memory follows the largest record, not the file. A single JSON
-//! document (an array or a `_search` response) is buffered whole until [`Reader::finish`].
+//! Bytes are pushed in any chunking ([`Reader::push`]); NDJSON, top-level JSON arrays, CSV, XML,
+//! Splunk text and EVTX (per 64 KiB chunk) are processed incrementally, so memory follows the
+//! largest record, not the file. A pretty-printed top-level object (a `_search` / EQL response,
+//! evtx_dump's `Record N` output) is buffered until [`Reader::finish`]: it is only meaningful
+//! whole. The `fields` projection hint is accepted but not used yet: parsed records are kept
+//! whole (they are what results show under `_source`); the literal pre-filter is what skips work.
 //!
 //! One file per format: `jsonin` (NDJSON / JSON framing), `shapes` (which JSON schema a record
 //! is), `winlog` (the Winlogbeat + security-pipeline mapping every raw format shares), `evtx`,
@@ -83,6 +86,9 @@ pub struct InputSummary {
     pub records: u64,
     /// Events produced.
     pub events: u64,
+    /// Records skipped unparsed by the literal pre-filter (they provably cannot match the query;
+    /// counted in `records`, not errors).
+    pub prefiltered: u64,
     /// The first `max_errors_shown` errors.
     pub errors: Vec<InputError>,
     /// Every unreadable record, counted.
@@ -186,6 +192,7 @@ impl Reader {
             format: self.ctx.detected,
             records: self.ctx.records,
             events: self.ctx.events,
+            prefiltered: self.ctx.prefiltered,
             errors: self.ctx.errors.clone(),
             error_count: self.ctx.error_count,
             notes: self.ctx.notes.clone(),
