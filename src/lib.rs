@@ -40,5 +40,7 @@ pub use input::{Format, InputError, InputSummary, Reader, ReaderOptions};
 pub mod render;
 
 // ---- the WebAssembly facade (JS types live only here) ----
+// Public only so that tests/wasm.rs can drive it from Rust; JS sees its #[wasm_bindgen] exports.
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;

@@ -9,6 +9,7 @@ mod lang_fuzz;
 mod parser;
 mod props;
 mod seed_rule;
+
 // ---- formats ----
 mod input_fixtures;
 mod input_formats;

@@ -1,1 +1,0 @@
-//! The JavaScript facade: opaque handles over the core library, no logic of its own.
