@@ -33,3 +33,6 @@ pub mod input;
 // ---- the WebAssembly facade (JS types live only here) ----
 #[cfg(target_arch = "wasm32")]
 mod wasm;
+
+// ---- rule exceptions (applied to events before matching) ----
+pub mod exceptions;
