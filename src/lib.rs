@@ -31,8 +31,10 @@ pub mod time;
 pub mod input;
 
 // ---- the WebAssembly facade (JS types live only here) ----
+// Public only so that tests/wasm.rs can drive it from Rust; JS sees its #[wasm_bindgen] exports.
 #[cfg(target_arch = "wasm32")]
-mod wasm;
+#[doc(hidden)]
+pub mod wasm;
 
 // ---- rule exceptions (applied to events before matching) ----
 pub mod exceptions;

@@ -1,0 +1,11 @@
+'use strict';
+// Node CommonJS entry: wasm-bindgen's nodejs glue loads dist/eqlite_bg.wasm synchronously on
+// require. Note that `require('eqlite')` and `import 'eqlite'` in one process give two separate
+// instances (the dual-package hazard); EqlError checks work across both.
+const wasm = require('./dist/eqlite.cjs');
+const { EqlError } = require('./errors.cjs');
+
+module.exports = {
+  version: wasm.version,
+  EqlError,
+};

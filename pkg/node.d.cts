@@ -1,0 +1,2 @@
+export { version } from './dist/eqlite.cjs';
+export { EqlError } from './errors.cjs';

@@ -1,0 +1,2 @@
+export { version } from './dist/eqlite.js';
+export { EqlError } from './errors.js';
