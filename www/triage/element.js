@@ -212,6 +212,7 @@ export class EqliteTriage extends HTMLElement {
     this.runId = null;
     this.cancelButton.hidden = true;
     this.progress.hidden = true;
+    this.rate.textContent = '';
     this.ruleChanged();
     if (m.cancelled) {
       this.setStatus(`Cancelled after ${(m.elapsedMs / 1000).toFixed(1)} s; nothing was kept from the partial run.`);

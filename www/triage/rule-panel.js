@@ -71,7 +71,7 @@ export class RulePanel {
       h(
         'div',
         { class: 'controls' },
-        h('label', { class: 'file', for: 'rule-file' }, 'Load a rule (detection-rules TOML)…'),
+        h('label', { class: 'file button', for: 'rule-file' }, 'Load a rule (detection-rules TOML)…'),
         this.fileInput,
         this.reset,
       ),

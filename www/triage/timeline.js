@@ -19,10 +19,10 @@ export function renderTimeline(root, rows, { range, selected, onSelect }) {
     root.replaceChildren(h('p', { class: 'muted' }, 'The matches have no usable timestamps to draw.'));
     return;
   }
-  if (hi - lo < 1000) {
-    lo -= 30_000;
-    hi += 30_000;
-  }
+  // Breathing room, so that a single short span is drawn as short, not as the whole axis.
+  const pad = Math.max(30_000, (hi - lo) * 0.05);
+  lo -= pad;
+  hi += pad;
   const hosts = [...new Set(rows.map((r) => r.host))].sort();
   const x = (t) => LABEL + ((t - lo) / (hi - lo)) * (WIDTH - LABEL - 10);
   const height = hosts.length * LANE + 30;

@@ -1,0 +1,215 @@
+// The triage page (<eqlite-triage>) in headless Chromium: paste, drop, bad files, exceptions,
+// hostile event data, exports, keyboard, dark mode and a narrow window. Large input has its own
+// file (triage-large.test.mjs). Harness: triage-harness.mjs (no console errors, one .wasm fetch,
+// no request off the page's origin, a screenshot per test).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sharedDir, jsProcessorEraNdjson, repoRoot } from './shared.mjs';
+import { triageHarness, runAndWait, rows, dropFiles } from './triage-harness.mjs';
+
+const h = triageHarness();
+
+function shared(t) {
+  const s = sharedDir();
+  if (s.skip) t.skip(s.skip);
+  return s.dir;
+}
+
+test('pasted js-processor-era Winlogbeat fixtures give one row \\test1, with the rule panel filled', async (t) => {
+  const dir = shared(t);
+  if (!dir) return;
+  const { page } = h;
+  const { ndjson, count } = jsProcessorEraNdjson(dir);
+  await page.fill('#events-input', ndjson);
+  const status = await runAndWait(page);
+  const found = await rows(page);
+  assert.equal(found.length, 1, `rows: ${JSON.stringify(found)}`);
+  assert.deepEqual(found[0].slice(0, 3), ['DC_TEST2k12.TEST.SAAS', '\\test1', 'at_adm']);
+  assert.match(found[0][3], /^2020-04-01T14:34:34\.606/);
+  assert.match(found[0][4], /^2020-04-01T14:35:47\.822/);
+  assert.equal(found[0][5], '1 min 13 s');
+  assert.match(status, new RegExp(`Read ${count} events from the text box.* 1 match\\.`));
+  // The rule panel: metadata, ATT&CK links, the investigation guide.
+  const meta = await page.textContent('.rule-meta');
+  assert.match(meta, /Severity\s*medium/i);
+  assert.match(meta, /Risk score\s*47/);
+  assert.equal(await page.getAttribute('.rule-meta a:text("T1053.005")', 'href'), 'https://attack.mitre.org/techniques/T1053/005/');
+  assert.match(await page.textContent('.guide'), /Investigat/);
+  // The one match is selected: the detail view shows both events and the decoded task.
+  assert.match(await page.textContent('#detail'), /Created[\s\S]*Deleted/);
+  assert.ok((await page.textContent('#detail .task-action')).length > 20);
+  assert.equal(await page.locator('#timeline svg .span').count(), 1);
+});
+
+test('dropping the smbexec EVTX gives one row \\smbservice with its command decoded', async (t) => {
+  const dir = shared(t);
+  if (!dir) return;
+  const { page } = h;
+  const buffer = readFileSync(join(dir, 'fixtures', 'evtx', 'smbexec-fast-created-deleted-task.evtx'));
+  const status = await runAndWait(page, () => dropFiles(page, [{ name: 'smbexec-fast-created-deleted-task.evtx', buffer }]));
+  const found = await rows(page);
+  assert.equal(found.length, 1, `rows: ${JSON.stringify(found)}; status: ${status}`);
+  assert.deepEqual(found[0].slice(0, 3), ['fs02.offsec.lan', '\\smbservice', 'admmig']);
+  assert.equal(found[0][5], '94 ms');
+  assert.match(status, /from 1 file.* 1 match\./);
+  const action = await page.textContent('#detail .task-action');
+  assert.match(action, /command line\s*C:\\WINDOWS\\Temp\\MpCmdRun\.bat/);
+  assert.match(action, /principal\s*S-1-5-18/);
+  assert.match(action, /run level\s*LeastPrivilege/);
+  assert.match(await page.textContent('#detail'), /record id\s*1230348[\s\S]*record id\s*1230359/);
+});
+
+test('a malformed file is named with its problem and the other files are still processed', async (t) => {
+  const dir = shared(t);
+  if (!dir) return;
+  const { page } = h;
+  const { ndjson } = jsProcessorEraNdjson(dir);
+  const smbexec = readFileSync(join(dir, 'fixtures', 'evtx', 'smbexec-fast-created-deleted-task.evtx'));
+  // An EVTX whose header is intact but whose chunks are garbage, between two good files.
+  const broken = Buffer.concat([smbexec.subarray(0, 4096), Buffer.alloc(65536, 0xa5)]);
+  await page.setInputFiles('#file-input', [
+    { name: 'winlogbeat.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(ndjson) },
+    { name: 'broken-Security.evtx', mimeType: 'application/octet-stream', buffer: broken },
+    { name: 'smbexec.evtx', mimeType: 'application/octet-stream', buffer: smbexec },
+  ]);
+  const status = await runAndWait(page);
+  const found = await rows(page);
+  assert.deepEqual(found.map((r) => r[1]).sort(), ['\\smbservice', '\\test1'], `status: ${status}`);
+  assert.match(status, /from 3 files.*could not be read.* 2 matches\./);
+  assert.match(await page.textContent('#problems'), /broken-Security\.evtx/);
+});
+
+test('an exception added from a row removes that row and shows 1 suppressed', async () => {
+  const { page } = h;
+  await page.click('#load-sample');
+  await page.waitForFunction(() => document.querySelector('#events-input').value.length > 0);
+  await runAndWait(page);
+  assert.equal((await rows(page)).length, 1);
+  const status = await runAndWait(page, () => page.click('#matches tbody tr button.exclude[data-field="user.name"]'));
+  assert.deepEqual(await rows(page), [], `status: ${status}`);
+  assert.match(status, / 0 matches; 1 suppressed by exceptions\./);
+  assert.match(await page.textContent('#suppressed'), /1 suppressed/);
+  assert.match(await page.textContent('#exceptions-list'), /user\.name is "jdoe"\s*1 suppressed/);
+  assert.match(await page.getAttribute('#suppressed', 'title'), /run twice/);
+  // Remembered across reloads, exported as Kibana exception items.
+  await page.reload();
+  await page.locator('#run:enabled').waitFor();
+  assert.match(await page.textContent('#exceptions-list'), /user\.name is "jdoe"/);
+  const download = page.waitForEvent('download');
+  await page.click('#exceptions-export');
+  const items = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
+  assert.deepEqual(items[0].entries, [{ field: 'user.name', operator: 'included', type: 'match', value: 'jdoe' }]);
+  // Removing it brings the match back.
+  await page.fill('#events-input', readFileSync(join(repoRoot, 'www', 'sample.ndjson'), 'utf8'));
+  await runAndWait(page);
+  await runAndWait(page, () => page.click('#exceptions-list button.remove'));
+  assert.equal((await rows(page)).length, 1);
+});
+
+test('hostile TaskName and TaskContent are shown as text and execute nothing', async () => {
+  const { page } = h;
+  const img = '<img src=x onerror="window.__pwned=1">';
+  const script = '<script>window.__pwned=2</script>';
+  const xml = `<?xml version="1.0" encoding="UTF-16"?><Task xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task"><Actions><Exec><Command>${img.replace(/</g, '&lt;').replace(/"/g, '&quot;')}</Command><Arguments>&lt;script&gt;window.__pwned=3&lt;/script&gt;</Arguments></Exec></Actions></Task>`;
+  const line = (ts, action, task, content) =>
+    JSON.stringify({
+      '@timestamp': ts,
+      event: { action, category: ['iam'] },
+      user: { name: script },
+      winlog: { computer_name: `<b>${img}</b>`, event_data: { TaskName: task, ...(content ? { TaskContent: content } : {}) } },
+    });
+  await page.fill(
+    '#events-input',
+    [
+      line('2024-01-01T00:00:00Z', 'scheduled-task-created', img, xml),
+      line('2024-01-01T00:00:30Z', 'scheduled-task-deleted', img),
+      line('2024-01-01T00:01:00Z', 'scheduled-task-created', script, script),
+      line('2024-01-01T00:01:30Z', 'scheduled-task-deleted', script),
+    ].join('\n'),
+  );
+  await runAndWait(page);
+  const found = await rows(page);
+  assert.deepEqual(found.map((r) => r.slice(0, 3)).sort(), [
+    [`<b>${img}</b>`, script, script],
+    [`<b>${img}</b>`, img, script],
+  ]);
+  for (const n of [0, 1]) {
+    await page.click(`#matches tbody tr:nth-child(${n + 1})`);
+    await page.click('#detail details.raw >> nth=0');
+  }
+  assert.match(await page.textContent('#detail'), /&lt;|<script>window\.__pwned=2<\/script>/);
+  await page.click('#matches tbody tr:has-text("<img")');
+  assert.match(await page.textContent('#detail .task-action'), /command line\s*<img src=x onerror="window\.__pwned=1"> <script>window\.__pwned=3<\/script>/);
+  assert.equal(await page.locator('eqlite-triage img, eqlite-triage script, eqlite-triage b').count(), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  // The HTML report escapes it too, and carries its own CSP.
+  const download = page.waitForEvent('download');
+  await page.click('#export-html');
+  const report = readFileSync(await (await download).path(), 'utf8');
+  assert.match(report, /Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"/);
+  assert.doesNotMatch(report, /<script|<img|<b>/i);
+  assert.match(report, /&lt;img src=x onerror="window.__pwned=1"&gt;/);
+});
+
+test('export produces the expected CSV and NDJSON', async () => {
+  const { page } = h;
+  await page.click('#load-sample');
+  await page.waitForFunction(() => document.querySelector('#events-input').value.length > 0);
+  await runAndWait(page);
+  let download = page.waitForEvent('download');
+  await page.click('#export-csv');
+  let file = await download;
+  assert.match(file.suggestedFilename(), /^eqlite-matches-.*\.csv$/);
+  assert.equal(
+    readFileSync(await file.path(), 'utf8'),
+    'host,task,user,created,deleted,gap_ms,command,created_at,deleted_at\r\n' +
+      'WKS-FIN-07.corp.example,\\OneDrive Sync Helper,jdoe,2024-05-02T09:14:03.210Z,2024-05-02T09:14:43.871Z,40661,,pasted:3,pasted:5\r\n',
+  );
+  download = page.waitForEvent('download');
+  await page.click('#export-ndjson');
+  file = await download;
+  const lines = readFileSync(await file.path(), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 1);
+  assert.deepEqual(lines[0].join_keys, ['WKS-FIN-07.corp.example', '\\OneDrive Sync Helper']);
+  assert.deepEqual(lines[0].events.map((e) => e._provenance.line), [3, 5]);
+});
+
+test('keyboard only: Tab to a row, Enter shows its details, the timeline span selects it', async () => {
+  const { page } = h;
+  await page.click('#load-sample');
+  await page.waitForFunction(() => document.querySelector('#events-input').value.length > 0);
+  await page.focus('#events-input');
+  await runAndWait(page, () => page.keyboard.press('Control+Enter'));
+  await page.focus('#matches tbody tr');
+  await page.keyboard.press('Enter');
+  assert.match(await page.textContent('#detail h3'), /OneDrive Sync Helper on WKS-FIN-07/);
+  assert.equal(await page.getAttribute('#matches tbody tr', 'aria-selected'), 'true');
+  await page.focus('#timeline .span');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('tr')?.getAttribute('aria-selected')), 'true');
+  // Live validation: an error is underlined at its position while typing.
+  await page.fill('#rule-query', 'sequence by x\n  [iam where ]');
+  await page.locator('#query-error:not(:empty)').waitFor();
+  assert.match(await page.textContent('#query-error'), /^line 2, column \d+: /);
+  assert.equal(await page.locator('.query-mirror mark.error-span').count(), 1);
+  assert.ok(await page.locator('#run').isDisabled());
+});
+
+test('dark mode and a narrow window keep everything readable without sideways scrolling', async () => {
+  const { page } = h;
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.setViewportSize({ width: 420, height: 800 });
+  await page.click('#load-sample');
+  await page.waitForFunction(() => document.querySelector('#events-input').value.length > 0);
+  await runAndWait(page);
+  assert.equal((await rows(page)).length, 1);
+  const [bg, fg] = await page.evaluate(() => {
+    const s = getComputedStyle(document.querySelector('.panel'));
+    return [s.backgroundColor, s.color];
+  });
+  assert.notEqual(bg, 'rgb(255, 255, 255)', 'dark panels in dark mode');
+  assert.notEqual(fg, bg);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling of the page');
+});
