@@ -83,7 +83,11 @@ export function triageHarness({ viewport = { width: 1280, height: 720 } } = {}) 
       wasm.length = 0;
       await page.reload();
     }
-    await page.locator('#run:enabled').waitFor({ timeout: 20_000 });
+    try {
+      await page.locator('#run:enabled').waitFor({ timeout: 20_000 });
+    } catch (error) {
+      throw new Error(`the page did not get ready at ${page.url()}: ${(await page.content()).slice(0, 300)}; ${problems.join('; ')}`, { cause: error });
+    }
     return page;
   };
 

@@ -132,8 +132,8 @@ test('hostile TaskName and TaskContent are shown as text and execute nothing', a
   await runAndWait(page);
   const found = await rows(page);
   assert.deepEqual(found.map((r) => r.slice(0, 3)).sort(), [
-    [`<b>${img}</b>`, script, script],
     [`<b>${img}</b>`, img, script],
+    [`<b>${img}</b>`, script, script],
   ]);
   for (const n of [0, 1]) {
     await page.click(`#matches tbody tr:nth-child(${n + 1})`);
