@@ -91,12 +91,12 @@ export class ResultsTable {
               if (!e.target.closest('button')) this.select(row);
             },
           },
-          h('td', {}, row.host),
-          h('td', {}, row.task, this.excludeButton('winlog.event_data.TaskName', row.task, 'task name', row)),
-          h('td', {}, row.user, this.excludeButton('user.name', row.user, 'user', row)),
-          h('td', {}, row.createdAt),
-          h('td', {}, row.deletedAt),
-          h('td', { class: 'num' }, formatGap(row.gap)),
+          h('td', { 'data-label': 'host' }, row.host),
+          h('td', { 'data-label': 'task' }, row.task, this.excludeButton('winlog.event_data.TaskName', row.task, 'task name', row)),
+          h('td', { 'data-label': 'user' }, row.user, this.excludeButton('user.name', row.user, 'user', row)),
+          h('td', { 'data-label': 'created' }, row.createdAt),
+          h('td', { 'data-label': 'deleted' }, row.deletedAt),
+          h('td', { 'data-label': 'gap', class: 'num' }, formatGap(row.gap)),
         );
         tr.row = row;
         previousHost = row.host;

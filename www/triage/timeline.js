@@ -24,7 +24,7 @@ export function renderTimeline(root, rows, { range, selected, onSelect }) {
   lo -= pad;
   hi += pad;
   const hosts = [...new Set(rows.map((r) => r.host))].sort();
-  const x = (t) => LABEL + ((t - lo) / (hi - lo)) * (WIDTH - LABEL - 10);
+  const x = (t) => LABEL + ((t - lo) / (hi - lo)) * (WIDTH - LABEL - 70) + 30;
   const height = hosts.length * LANE + 30;
   const chart = svg('svg', {
     viewBox: `0 0 ${WIDTH} ${height}`,
@@ -69,11 +69,14 @@ export function renderTimeline(root, rows, { range, selected, onSelect }) {
     });
     chart.append(span);
   }
+  // Ticks: full date at the ends, only the time in between when the range is under a day (UTC).
   const axisY = hosts.length * LANE + 20;
-  for (let k = 0; k <= 4; k++) {
-    const t = lo + ((hi - lo) * k) / 4;
-    const label = new Date(t).toISOString().replace('T', ' ').slice(0, 19);
-    chart.append(svg('text', { x: x(t), y: axisY, class: 'axis', 'text-anchor': k === 0 ? 'start' : k === 4 ? 'end' : 'middle' }, label));
+  const short = hi - lo < 86_400_000;
+  for (let k = 0; k <= 3; k++) {
+    const t = lo + ((hi - lo) * k) / 3;
+    const iso = new Date(t).toISOString();
+    const label = k === 0 || k === 3 || !short ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : iso.slice(11, 19);
+    chart.append(svg('text', { x: x(t), y: axisY, class: 'axis', 'text-anchor': k === 0 ? 'start' : k === 3 ? 'end' : 'middle' }, label));
   }
-  root.replaceChildren(chart);
+  root.replaceChildren(h('div', { class: 'timeline-scroll' }, chart), h('p', { class: 'muted small' }, 'Times in UTC. Hover a span for details; click it (or focus it and press Enter) to select the match.'));
 }
