@@ -6,6 +6,10 @@ const wasm = require('./dist/eqlite.cjs');
 const { EqlError } = require('./errors.cjs');
 
 module.exports = {
+  Correlator: wasm.Correlator,
+  Query: wasm.Query,
+  builtinRules: wasm.builtinRules,
+  parseQuery: wasm.parseQuery,
   version: wasm.version,
   EqlError,
 };

@@ -1,2 +1,2 @@
-export { version } from './dist/eqlite.cjs';
+export { Correlator, Query, builtinRules, parseQuery, version } from './dist/eqlite.cjs';
 export { EqlError } from './errors.cjs';

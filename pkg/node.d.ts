@@ -1,2 +1,2 @@
-export { version } from './dist/eqlite.js';
+export { Correlator, Query, builtinRules, parseQuery, version } from './dist/eqlite.js';
 export { EqlError } from './errors.js';

@@ -1,1 +1,342 @@
-//! (to be written)
+//! Per-stream state of a compiled [`Query`]: the push API that turns events into matches.
+//!
+//! The [`Query`] is immutable and shared; a [`Correlator`] owns everything that depends on the
+//! stream (the regex-automata `Regex`/`Cache` split). For each pushed event it assigns the input
+//! order, reads the timestamp and tiebreaker, asks every stage whether (and under which join
+//! keys) the event matches, and feeds the relevant events through the reorder buffer into the
+//! matcher. Event queries go through the same path as one-stage sequences without keys, so they
+//! share ordering and `head`/`tail` handling.
+
+use crate::compile::{JoinKey, Query, QueryKind, ResultPosition};
+use crate::event::{Event, Provenance};
+use crate::sequence::{
+    Completed, Hit, Matcher, MatcherSpec, Ordinal, ReorderBuffer, ResultLimit, SortValue,
+};
+use crate::time;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// The default reorder window: 2 minutes of event time.
+///
+/// Events are released to the matcher once the stream is this far past them. Two minutes covers
+/// the skew seen in real exports (EVTX `SystemTime` can be up to ~99 s away from the record
+/// order, channels and agents interleave by seconds) while holding only a couple of minutes of
+/// *relevant* events (those matching a stage) in memory. Use
+/// [`Correlator::with_reorder_window`]`(None)` for the exact batch answer on unordered input.
+pub const DEFAULT_REORDER_WINDOW_MS: u64 = 120_000;
+
+/// How many skipped / late events are kept with their provenance (the counts are exact).
+pub const EXAMPLES_KEPT: usize = 10;
+
+/// One event of a result.
+#[derive(Debug, Clone)]
+pub struct MatchEvent {
+    /// The event (an empty document for a missing-event placeholder).
+    pub event: Arc<Event>,
+    /// Whether this is the placeholder of a `![...]` stage.
+    pub missing: bool,
+}
+
+/// One result: a sequence (with its join key values) or a single event.
+#[derive(Debug, Clone)]
+pub struct Match {
+    /// The join key values in the original JSON types (empty for event queries and key-less
+    /// sequences).
+    pub join_keys: Vec<serde_json::Value>,
+    /// One entry per stage (one entry for event queries).
+    pub events: Vec<MatchEvent>,
+}
+
+/// An event that was not correlated, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SkippedEvent {
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// Why it was skipped (for example an unparseable timestamp).
+    pub reason: String,
+}
+
+/// An event that arrived after the reorder window had already released later events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LateEvent {
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// Its timestamp (epoch ms).
+    pub timestamp_ms: i64,
+    /// How far behind the newest timestamp seen it arrived: a reorder window of at least this
+    /// many milliseconds would have placed it.
+    pub behind_ms: u64,
+}
+
+/// What happened to the stream so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Events pushed.
+    pub events_seen: u64,
+    /// Per stage, events that matched it (under at least one join key).
+    pub stage_hits: Vec<u64>,
+    /// Events skipped because their timestamp was missing or unusable.
+    pub skipped: u64,
+    /// The first [`EXAMPLES_KEPT`] skipped events.
+    pub skipped_examples: Vec<SkippedEvent>,
+    /// Relevant events that arrived too late to be correlated (not correlated; see
+    /// [`DEFAULT_REORDER_WINDOW_MS`]).
+    pub late: u64,
+    /// The first [`EXAMPLES_KEPT`] late events.
+    pub late_examples: Vec<LateEvent>,
+    /// Partial sequences still open (plus completed ones waiting for a missing-event window).
+    pub open_sequences: usize,
+    /// Events waiting in the reorder buffer.
+    pub buffered: usize,
+    /// Results returned so far.
+    pub matches: u64,
+}
+
+#[derive(Debug)]
+struct Classified {
+    event: Arc<Event>,
+    stages: Vec<Vec<JoinKey>>,
+    until: Vec<JoinKey>,
+}
+
+/// The per-stream state of a query. Create one with [`Query::correlator`].
+#[derive(Debug)]
+pub struct Correlator {
+    query: Query,
+    is_sequence: bool,
+    reorder: ReorderBuffer<Classified>,
+    matcher: Matcher<JoinKey, Arc<Event>>,
+    limit: ResultLimit<Match>,
+    summary: Summary,
+    placeholder: Arc<Event>,
+    finished: bool,
+}
+
+impl Query {
+    /// A fresh correlator for one stream of events, with the default reorder window
+    /// ([`DEFAULT_REORDER_WINDOW_MS`]).
+    pub fn correlator(&self) -> Correlator {
+        Correlator::new(self.clone())
+    }
+}
+
+impl Correlator {
+    fn new(query: Query) -> Self {
+        let mut missing: Vec<bool> = query.stages().iter().map(|s| s.is_missing()).collect();
+        if missing.is_empty() {
+            missing.push(false);
+        }
+        let limit = match query.limit() {
+            None => ResultLimit::unlimited(),
+            Some((ResultPosition::Head, n)) => ResultLimit::head(n),
+            Some((ResultPosition::Tail, n)) => ResultLimit::tail(n),
+        };
+        let matcher = Matcher::new(MatcherSpec {
+            missing,
+            maxspan_ms: query.maxspan_ms(),
+        });
+        Self {
+            is_sequence: query.kind() == QueryKind::Sequence,
+            summary: Summary {
+                stage_hits: vec![0; query.stages().len()],
+                ..Summary::default()
+            },
+            query,
+            reorder: ReorderBuffer::new(Some(DEFAULT_REORDER_WINDOW_MS)),
+            matcher,
+            limit,
+            placeholder: Arc::new(Event::new(serde_json::Map::new(), Provenance::default())),
+            finished: false,
+        }
+    }
+
+    /// Sets the reorder window in milliseconds (see [`DEFAULT_REORDER_WINDOW_MS`]); call before
+    /// pushing events.
+    pub fn with_reorder_window_ms(self, window_ms: u64) -> Self {
+        self.with_reorder_window(Some(window_ms))
+    }
+
+    /// Sets the reorder window; `None` buffers every relevant event until [`Correlator::finish`],
+    /// giving the exact batch answer for input in any order at the cost of memory.
+    pub fn with_reorder_window(mut self, window_ms: Option<u64>) -> Self {
+        self.reorder = ReorderBuffer::new(window_ms);
+        self
+    }
+
+    /// Whether results are sequences (with join keys) rather than single events.
+    pub fn is_sequence(&self) -> bool {
+        self.is_sequence
+    }
+
+    /// The query this correlator runs.
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    /// Pushes one event and returns the results that became certain (final and in order).
+    pub fn push(&mut self, event: Event) -> Vec<Match> {
+        let mut out = Vec::new();
+        self.push_into(event, &mut out);
+        out
+    }
+
+    /// Like [`Correlator::push`], appending to `out` to avoid an allocation per event.
+    pub fn push_into(&mut self, event: Event, out: &mut Vec<Match>) {
+        let input = self.summary.events_seen;
+        self.summary.events_seen += 1;
+        if self.finished || self.limit.is_complete() {
+            return;
+        }
+        let timestamp = match self.timestamp(&event) {
+            Ok(ts) => ts,
+            Err(reason) => {
+                self.summary.skipped += 1;
+                if self.summary.skipped_examples.len() < EXAMPLES_KEPT {
+                    self.summary.skipped_examples.push(SkippedEvent {
+                        provenance: event.provenance().clone(),
+                        reason,
+                    });
+                }
+                return;
+            }
+        };
+        let mut relevant = false;
+        let stages: Vec<Vec<JoinKey>> = self
+            .query
+            .stages()
+            .iter()
+            .zip(self.summary.stage_hits.iter_mut())
+            .map(|(stage, hits)| {
+                if !stage.matches(&event) {
+                    return Vec::new();
+                }
+                let keys = stage.join_keys(&event);
+                if !keys.is_empty() {
+                    *hits += 1;
+                    relevant = true;
+                }
+                keys
+            })
+            .collect();
+        let until = match self.query.until() {
+            Some(stage) if stage.matches(&event) => stage.join_keys(&event),
+            _ => Vec::new(),
+        };
+        relevant |= !until.is_empty();
+        let mut released = Vec::new();
+        if relevant {
+            let ordinal = Ordinal {
+                timestamp,
+                tiebreaker: self
+                    .query
+                    .tiebreaker_field()
+                    .and_then(|field| event.first_value(field))
+                    .and_then(SortValue::from_json),
+                input,
+            };
+            let item = Classified {
+                event: Arc::new(event),
+                stages,
+                until,
+            };
+            if let Err(late) = self.reorder.push(ordinal, item, &mut released) {
+                self.summary.late += 1;
+                if self.summary.late_examples.len() < EXAMPLES_KEPT {
+                    self.summary.late_examples.push(LateEvent {
+                        provenance: late.item.event.provenance().clone(),
+                        timestamp_ms: late.ordinal.timestamp,
+                        behind_ms: late.behind_ms,
+                    });
+                }
+            }
+        } else {
+            self.reorder.advance(timestamp, &mut released);
+        }
+        self.correlate(released, out);
+    }
+
+    /// Ends the stream: releases the reorder buffer, decides waiting sequences and applies
+    /// `tail`. Returns the remaining results. Later pushes are counted but ignored.
+    pub fn finish(&mut self) -> Vec<Match> {
+        let mut out = Vec::new();
+        if self.finished {
+            return out;
+        }
+        let mut released = Vec::new();
+        self.reorder.finish(&mut released);
+        self.correlate(released, &mut out);
+        let mut completed = Vec::new();
+        self.matcher.finish(&mut completed);
+        self.offer(completed, &mut out);
+        let tail = self.limit.finish();
+        self.summary.matches += tail.len() as u64;
+        out.extend(tail);
+        self.finished = true;
+        out
+    }
+
+    /// Counts so far (see [`Summary`]).
+    pub fn summary(&self) -> Summary {
+        let mut summary = self.summary.clone();
+        summary.open_sequences = self.matcher.open_sequences();
+        summary.buffered = self.reorder.len();
+        summary
+    }
+
+    /// The event's timestamp in epoch ms, or why it has none. The field must hold exactly one
+    /// value, as Elasticsearch requires of the timestamp field.
+    fn timestamp(&self, event: &Event) -> Result<i64, String> {
+        let field = self.query.timestamp_field();
+        let values = event.values(field);
+        match values.as_slice() {
+            [] => Err(format!("no {field} value")),
+            [value] => time::parse_value(value)
+                .map(|t| t.millis())
+                .map_err(|e| format!("{field}: {e}")),
+            _ => Err(format!(
+                "{field} holds {} values (it must hold one)",
+                values.len()
+            )),
+        }
+    }
+
+    fn correlate(&mut self, released: Vec<(Ordinal, Classified)>, out: &mut Vec<Match>) {
+        let mut completed = Vec::new();
+        for (ordinal, item) in released {
+            let hit = Hit {
+                ordinal,
+                payload: item.event,
+                stages: item.stages,
+                until: item.until,
+            };
+            self.matcher.push(hit, &mut completed);
+        }
+        self.offer(completed, out);
+    }
+
+    fn offer(&mut self, completed: Vec<Completed<JoinKey, Arc<Event>>>, out: &mut Vec<Match>) {
+        for sequence in completed {
+            let result = Match {
+                join_keys: sequence.key.0.iter().map(|v| v.to_json()).collect(),
+                events: sequence
+                    .events
+                    .into_iter()
+                    .map(|event| match event {
+                        Some(event) => MatchEvent {
+                            event,
+                            missing: false,
+                        },
+                        None => MatchEvent {
+                            event: Arc::clone(&self.placeholder),
+                            missing: true,
+                        },
+                    })
+                    .collect(),
+            };
+            if let Some(result) = self.limit.offer(result) {
+                self.summary.matches += 1;
+                out.push(result);
+            }
+        }
+    }
+}

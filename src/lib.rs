@@ -19,6 +19,9 @@ pub mod error;
 pub mod eval;
 pub mod span;
 pub mod syntax;
+pub use compile::{JoinKey, KeyValue, Query, QueryBuilder, QueryKind, ResultPosition, Stage};
+pub use error::{Error, ErrorKind};
+pub use span::Span;
 
 // ---- correlation: sequence matcher, timestamps, the Correlator ----
 pub mod correlator;
@@ -26,9 +29,12 @@ pub mod output;
 pub mod rules;
 pub mod sequence;
 pub mod time;
+pub use correlator::{Correlator, LateEvent, Match, MatchEvent, SkippedEvent, Summary};
+pub use rules::Rule;
 
 // ---- export formats ----
 pub mod input;
+pub use input::{Format, InputError, InputSummary, Reader, ReaderOptions};
 
 // ---- the WebAssembly facade (JS types live only here) ----
 // Public only so that tests/wasm.rs can drive it from Rust; JS sees its #[wasm_bindgen] exports.

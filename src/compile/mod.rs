@@ -1,1 +1,570 @@
-//! (to be written)
+//! Compiling query text into an immutable [`Query`]: parse, check, lower each stage into an
+//! evaluable filter, expand `runs`, resolve `maxspan` and the result limit.
+//!
+//! A `Query` is `Clone + Send + Sync` and holds no per-stream state; sequence matching state
+//! lives in the correlator built from it.
+
+mod keys;
+mod literals;
+mod lower;
+
+pub use keys::{JoinKey, KeyValue, OrderedFloat, MAX_JOIN_KEY_COMBINATIONS};
+
+use crate::error::{Error, ErrorKind};
+use crate::eval::{Cond, FieldRef};
+use crate::event::Event;
+use crate::span::Span;
+use crate::syntax::ast::{self, Body, EventFilter, ExprKind, JoinKeys, PipeKind, SequenceStage};
+use std::sync::Arc;
+
+/// Which end of the ordered results a limit keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ResultPosition {
+    /// The earliest results (`head`).
+    Head,
+    /// The latest results (`tail`), Elasticsearch's default `result_position`.
+    Tail,
+}
+
+impl ResultPosition {
+    /// `"head"` or `"tail"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ResultPosition::Head => "head",
+            ResultPosition::Tail => "tail",
+        }
+    }
+}
+
+/// Event query or sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueryKind {
+    /// `category where condition`.
+    Event,
+    /// `sequence [...] [...]`.
+    Sequence,
+}
+
+/// Options for compiling a query (the Elasticsearch EQL search request parameters that change
+/// results). Setters take and return `self`.
+#[derive(Debug, Clone)]
+pub struct QueryBuilder {
+    timestamp_field: String,
+    tiebreaker_field: Option<String>,
+    event_category_field: String,
+    size: Option<usize>,
+    result_position: ResultPosition,
+}
+
+impl Default for QueryBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl QueryBuilder {
+    /// Defaults: `@timestamp`, no tiebreaker, `event.category`, unlimited size, tail.
+    pub fn new() -> Self {
+        QueryBuilder {
+            timestamp_field: "@timestamp".into(),
+            tiebreaker_field: None,
+            event_category_field: "event.category".into(),
+            size: None,
+            result_position: ResultPosition::Tail,
+        }
+    }
+
+    /// The field that orders events (ES `timestamp_field`; default `@timestamp`).
+    pub fn timestamp_field(mut self, field: &str) -> Self {
+        self.timestamp_field = field.to_string();
+        self
+    }
+
+    /// A field that orders events with equal timestamps (ES `tiebreaker_field`; default none,
+    /// then input order decides, standing in for `_shard_doc`).
+    pub fn tiebreaker_field(mut self, field: Option<&str>) -> Self {
+        self.tiebreaker_field = field.map(str::to_string);
+        self
+    }
+
+    /// The field `category where` tests (ES `event_category_field`; default `event.category`;
+    /// Kibana's `event_category_override`).
+    pub fn event_category_field(mut self, field: &str) -> Self {
+        self.event_category_field = field.to_string();
+        self
+    }
+
+    /// Maximum number of results (ES `size`; default `None` = unlimited, eqlite's choice since
+    /// offline triage wants every match; Kibana passes the rule's `max_signals`).
+    pub fn size(mut self, size: Option<usize>) -> Self {
+        self.size = size;
+        self
+    }
+
+    /// Which end `size` keeps (ES `result_position`; default tail = newest, as in ES).
+    pub fn result_position(mut self, position: ResultPosition) -> Self {
+        self.result_position = position;
+        self
+    }
+
+    /// Compiles `text`. Errors carry the text, so their `Display` draws a caret frame.
+    pub fn build(&self, text: &str) -> Result<Query, Error> {
+        self.build_inner(text).map_err(|e| e.with_source(text))
+    }
+
+    fn build_inner(&self, text: &str) -> Result<Query, Error> {
+        for (name, value) in [
+            ("timestamp_field", &self.timestamp_field),
+            ("event_category_field", &self.event_category_field),
+        ] {
+            if value.trim().is_empty() {
+                return Err(Error::new(
+                    ErrorKind::Option,
+                    format!("Option [{name}] must not be empty"),
+                ));
+            }
+        }
+        if self
+            .tiebreaker_field
+            .as_deref()
+            .is_some_and(|t| t.trim().is_empty())
+        {
+            return Err(Error::new(
+                ErrorKind::Option,
+                "Option [tiebreaker_field] must not be empty",
+            ));
+        }
+        let tree = crate::syntax::parse(text)?;
+        let lower = lower::Lowerer { src: text };
+        let category_field: Arc<str> = self.event_category_field.as_str().into();
+        let limit = self.limit(&tree.pipes)?;
+        let (kind, stages, until, maxspan_ms) = match &tree.body {
+            Body::Event(filter) => {
+                let stage = compile_stage(&lower, filter, &[], false, &category_field)?;
+                (QueryKind::Event, vec![stage], None, None)
+            }
+            Body::Sequence(seq) => {
+                let shared = key_fields(seq.by.as_ref())?;
+                let first_by = seq
+                    .stages
+                    .first()
+                    .and_then(|s| s.by.as_ref())
+                    .or(seq.by.as_ref())
+                    .map(|k| k.span);
+                let expected = shared.len()
+                    + seq
+                        .stages
+                        .first()
+                        .map_or(0, |s| s.by.as_ref().map_or(0, |k| k.keys.len()));
+                let mut stages = Vec::new();
+                for stage in &seq.stages {
+                    let count = check_keys(stage, &shared, expected, first_by)?;
+                    let compiled = compile_sequence_stage(&lower, stage, &shared, &category_field)?;
+                    let runs = stage.runs.as_ref().map_or(1, |r| r.count);
+                    if let Some(r) = &stage.runs {
+                        if !(1..=100).contains(&r.count) {
+                            return Err(Error::new(
+                                ErrorKind::Semantic,
+                                format!("A positive runs value between [1] and [100] is required; found [{}]", r.count),
+                            )
+                            .with_span(r.span));
+                        }
+                    }
+                    let _ = count;
+                    for _ in 0..runs {
+                        stages.push(compiled.clone());
+                    }
+                }
+                let until = match &seq.until {
+                    Some(stage) => {
+                        if stage.missing {
+                            return Err(Error::new(
+                                ErrorKind::Semantic,
+                                "The [until] stage cannot be a missing event [!]",
+                            )
+                            .with_span(stage.span));
+                        }
+                        check_keys(stage, &shared, expected, first_by)?;
+                        Some(compile_sequence_stage(
+                            &lower,
+                            stage,
+                            &shared,
+                            &category_field,
+                        )?)
+                    }
+                    None => None,
+                };
+                if stages.len() < 2 {
+                    return Err(Error::new(
+                        ErrorKind::Semantic,
+                        format!(
+                            "A sequence requires a minimum of 2 queries, found [{}]",
+                            stages.len()
+                        ),
+                    )
+                    .with_span(seq.span));
+                }
+                let maxspan_ms = match &seq.maxspan {
+                    Some(m) => Some(
+                        m.value
+                            .checked_mul(m.unit.millis())
+                            .filter(|ms| *ms > 0)
+                            .ok_or_else(|| {
+                                let why = if m.value == 0 {
+                                    "must be greater than zero"
+                                } else {
+                                    "is too large"
+                                };
+                                Error::new(
+                                    ErrorKind::Semantic,
+                                    format!("Time interval [{}{}] {why}", m.value, m.unit.as_str()),
+                                )
+                                .with_span(m.span)
+                            })?,
+                    ),
+                    None => None,
+                };
+                if let Some(missing) = seq.stages.iter().find(|s| s.missing) {
+                    if maxspan_ms.is_none() {
+                        return Err(Error::new(
+                            ErrorKind::Semantic,
+                            "Missing events [!] require a [maxspan] on the sequence (with maxspan=...)",
+                        )
+                        .with_span(missing.span));
+                    }
+                    if seq.stages.iter().all(|s| s.missing) {
+                        return Err(Error::new(
+                            ErrorKind::Semantic,
+                            "A sequence requires at least one positive event query; found none",
+                        )
+                        .with_span(seq.span));
+                    }
+                }
+                (QueryKind::Sequence, stages, until, maxspan_ms)
+            }
+        };
+        Ok(Query {
+            inner: Arc::new(Inner {
+                text: text.into(),
+                kind,
+                stages,
+                until,
+                maxspan_ms,
+                limit,
+                timestamp_field: self.timestamp_field.clone(),
+                tiebreaker_field: self.tiebreaker_field.clone(),
+                event_category_field: self.event_category_field.clone(),
+                tree,
+            }),
+        })
+    }
+
+    /// The effective limit: the first `head`/`tail` pipe decides the end and `size` caps it
+    /// (Elasticsearch puts the implicit size limit under the first pipe); later pipes of the
+    /// same kind narrow it; mixing `head` and `tail` is not supported.
+    fn limit(&self, pipes: &[ast::Pipe]) -> Result<Option<(ResultPosition, usize)>, Error> {
+        let to_pos = |k: PipeKind| match k {
+            PipeKind::Head => ResultPosition::Head,
+            PipeKind::Tail => ResultPosition::Tail,
+        };
+        let Some(first) = pipes.first() else {
+            return Ok(self.size.map(|n| (self.result_position, n)));
+        };
+        let position = to_pos(first.kind);
+        let mut n = usize::try_from(first.count).unwrap_or(usize::MAX);
+        if let Some(size) = self.size {
+            n = n.min(size);
+        }
+        for pipe in &pipes[1..] {
+            if to_pos(pipe.kind) != position {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    "Combining [head] and [tail] pipes is not supported",
+                )
+                .with_span(pipe.span));
+            }
+            n = n.min(usize::try_from(pipe.count).unwrap_or(usize::MAX));
+        }
+        Ok(Some((position, n)))
+    }
+}
+
+fn key_fields(keys: Option<&JoinKeys>) -> Result<Vec<FieldRef>, Error> {
+    let Some(keys) = keys else {
+        return Ok(Vec::new());
+    };
+    keys.keys
+        .iter()
+        .map(|k| match &k.kind {
+            ExprKind::Field(f) => Ok(FieldRef {
+                path: f.path().into(),
+                optional: f.optional,
+            }),
+            _ => Err(Error::new(
+                ErrorKind::Semantic,
+                "Only fields are supported as join keys (by ...), not expressions",
+            )
+            .with_span(k.span)),
+        })
+        .collect()
+}
+
+fn check_keys(
+    stage: &SequenceStage,
+    shared: &[FieldRef],
+    expected: usize,
+    first_by: Option<Span>,
+) -> Result<usize, Error> {
+    let count = shared.len() + stage.by.as_ref().map_or(0, |k| k.keys.len());
+    if count != expected {
+        let span = stage.by.as_ref().map_or(stage.span, |k| k.span);
+        let mut e = Error::new(
+            ErrorKind::Semantic,
+            format!("Inconsistent number of join keys specified; expected [{expected}] but found [{count}]"),
+        )
+        .with_span(span);
+        if let Some(aux) = first_by {
+            e = e.with_aux_span(aux);
+        }
+        return Err(e);
+    }
+    Ok(count)
+}
+
+fn compile_sequence_stage(
+    lower: &lower::Lowerer<'_>,
+    stage: &SequenceStage,
+    shared: &[FieldRef],
+    category_field: &Arc<str>,
+) -> Result<Stage, Error> {
+    let mut keys = shared.to_vec();
+    keys.extend(key_fields(stage.by.as_ref())?);
+    compile_stage(lower, &stage.filter, &keys, stage.missing, category_field)
+}
+
+fn compile_stage(
+    lower: &lower::Lowerer<'_>,
+    filter: &EventFilter,
+    keys: &[FieldRef],
+    missing: bool,
+    category_field: &Arc<str>,
+) -> Result<Stage, Error> {
+    let condition = lower.condition(&filter.condition)?;
+    let category: Option<Box<str>> = filter.category.name.as_deref().map(Into::into);
+    let mut required = Vec::new();
+    if let Some(c) = &category {
+        literals::push_if_safe(&mut required, c);
+    }
+    literals::required(&condition, &mut required);
+    required.sort();
+    required.dedup();
+    Ok(Stage {
+        inner: Arc::new(StageInner {
+            category,
+            category_field: category_field.clone(),
+            condition,
+            keys: keys.to_vec(),
+            missing,
+            required_literals: required,
+        }),
+    })
+}
+
+/// One filter of a query: the event query itself, or one bracketed sequence stage.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    inner: Arc<StageInner>,
+}
+
+#[derive(Debug)]
+struct StageInner {
+    category: Option<Box<str>>,
+    category_field: Arc<str>,
+    condition: Cond,
+    keys: Vec<FieldRef>,
+    missing: bool,
+    required_literals: Vec<String>,
+}
+
+impl Stage {
+    /// Whether `event` passes this stage's filter: the category (any element of the category
+    /// field equal to the name, exactly), the condition, and every non-optional join key
+    /// present (Elasticsearch adds an `exists` filter for those).
+    pub fn matches(&self, event: &Event) -> bool {
+        let s = &self.inner;
+        if let Some(category) = &s.category {
+            let mut found = false;
+            event.for_each_value(&s.category_field, &mut |v| {
+                found = v.as_str() == Some(&**category);
+                !found
+            });
+            if !found {
+                return false;
+            }
+        }
+        s.keys
+            .iter()
+            .all(|k| k.optional || event.has_field(&k.path))
+            && s.condition.matches(event)
+    }
+
+    /// The event's join keys for this stage: the cartesian product over multi-valued key
+    /// fields (nulls dropped, duplicates collapsed, sorted), `KeyValue::Null` for a missing
+    /// optional key, an empty `Vec` if a non-optional key is missing, and `vec![JoinKey(vec![])]`
+    /// for a stage without keys.
+    pub fn join_keys(&self, event: &Event) -> Vec<JoinKey> {
+        keys::join_keys(event, &self.inner.keys)
+    }
+
+    /// Whether this is a missing-event stage (`![...]`).
+    pub fn is_missing(&self) -> bool {
+        self.inner.missing
+    }
+
+    /// The category name, `None` for `any`.
+    pub fn category(&self) -> Option<&str> {
+        self.inner.category.as_deref()
+    }
+
+    /// Names of this stage's join keys (shared keys first), as written (with `?` for optional).
+    pub fn join_key_names(&self) -> Vec<String> {
+        self.inner
+            .keys
+            .iter()
+            .map(|k| {
+                if k.optional {
+                    format!("?{}", k.path)
+                } else {
+                    k.path.to_string()
+                }
+            })
+            .collect()
+    }
+
+    /// Strings that the raw JSON text of any event passing this stage must contain (see
+    /// [`Query::required_literals`]).
+    pub fn required_literals(&self) -> &[String] {
+        &self.inner.required_literals
+    }
+
+    fn for_each_field(&self, visit: &mut dyn FnMut(&str)) {
+        if self.inner.category.is_some() {
+            visit(&self.inner.category_field);
+        }
+        self.inner.keys.iter().for_each(|k| visit(&k.path));
+        self.inner.condition.for_each_field(visit);
+    }
+}
+
+/// A compiled query: immutable, cheap to clone, shareable between threads.
+#[derive(Debug, Clone)]
+pub struct Query {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    text: Box<str>,
+    kind: QueryKind,
+    stages: Vec<Stage>,
+    until: Option<Stage>,
+    maxspan_ms: Option<u64>,
+    limit: Option<(ResultPosition, usize)>,
+    timestamp_field: String,
+    tiebreaker_field: Option<String>,
+    event_category_field: String,
+    tree: ast::Query,
+}
+
+impl Query {
+    /// Compiles with default options (same as `QueryBuilder::new().build(text)`).
+    pub fn new(text: &str) -> Result<Query, Error> {
+        QueryBuilder::new().build(text)
+    }
+
+    /// The query text as given.
+    pub fn text(&self) -> &str {
+        &self.inner.text
+    }
+
+    /// The parsed syntax tree (e.g. to print the query normalised).
+    pub fn syntax(&self) -> &ast::Query {
+        &self.inner.tree
+    }
+
+    /// Event query or sequence.
+    pub fn kind(&self) -> QueryKind {
+        self.inner.kind
+    }
+
+    /// The timestamp field.
+    pub fn timestamp_field(&self) -> &str {
+        &self.inner.timestamp_field
+    }
+
+    /// The tiebreaker field, if any.
+    pub fn tiebreaker_field(&self) -> Option<&str> {
+        self.inner.tiebreaker_field.as_deref()
+    }
+
+    /// The event category field.
+    pub fn event_category_field(&self) -> &str {
+        &self.inner.event_category_field
+    }
+
+    /// The stages: one for an event query; for a sequence, `runs` already expanded.
+    pub fn stages(&self) -> &[Stage] {
+        &self.inner.stages
+    }
+
+    /// The `until` stage of a sequence.
+    pub fn until(&self) -> Option<&Stage> {
+        self.inner.until.as_ref()
+    }
+
+    /// `maxspan` in milliseconds.
+    pub fn maxspan_ms(&self) -> Option<u64> {
+        self.inner.maxspan_ms
+    }
+
+    /// The effective result limit from `head`/`tail` pipes and the `size` option.
+    pub fn limit(&self) -> Option<(ResultPosition, usize)> {
+        self.inner.limit
+    }
+
+    /// Names of the join keys of the first stage (shared keys then per-stage keys).
+    pub fn join_key_names(&self) -> Vec<String> {
+        self.inner
+            .stages
+            .first()
+            .map(Stage::join_key_names)
+            .unwrap_or_default()
+    }
+
+    /// Every field the query reads (condition fields, keys, category, timestamp, tiebreaker),
+    /// sorted and deduplicated: a projection hint for readers.
+    pub fn fields(&self) -> Vec<String> {
+        let mut out: Vec<String> = vec![self.inner.timestamp_field.clone()];
+        out.extend(self.inner.tiebreaker_field.clone());
+        for stage in self.inner.stages.iter().chain(self.inner.until.as_ref()) {
+            stage.for_each_field(&mut |f| out.push(f.to_string()));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Per stage (in [`Query::stages`] order), strings that must occur verbatim in the raw JSON
+    /// text of any event that passes the stage, so a reader may skip records without parsing
+    /// them. Only exact, case-sensitive string equalities that every match requires contribute
+    /// (the category name, `field == "x"` conjuncts not under `or`/`not`), and only strings made
+    /// of characters that JSON writers do not escape. A reader must still treat records that
+    /// use `\u` escapes for ordinary characters conservatively (parse them). Empty = no hint.
+    pub fn required_literals(&self) -> Vec<Vec<String>> {
+        self.inner
+            .stages
+            .iter()
+            .map(|s| s.required_literals().to_vec())
+            .collect()
+    }
+}

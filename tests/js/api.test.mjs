@@ -109,14 +109,14 @@ test('the built-in rule finds the one create/delete pair of the sample', () => {
   assert.equal(created._source.event.action, 'scheduled-task-created');
   assert.equal(deleted._source.event.action, 'scheduled-task-deleted');
   assert.equal(created._provenance.line, 3);
-  assert.equal(summary.events, 9);
+  assert.equal(summary.events_seen, 9);
   // Results are plain JSON values (no Map objects), ready for JSON.stringify.
   assert.equal(Object.getPrototypeOf(results[0]), Object.prototype);
   assert.equal(Object.getPrototypeOf(created._source), Object.prototype);
 });
 
 test('push() accepts bytes split anywhere, including inside a UTF-8 character', () => {
-  const text = sample.replace('jdoe', 'jdöe');
+  const text = sample.replaceAll('jdoe', 'jdöe');
   const bytes = new TextEncoder().encode(text);
   const expected = runAll(new Correlator({ rule: builtinRules()[0].id }), [bytes]).results;
   assert.equal(expected.length, 1);
@@ -146,9 +146,9 @@ test('an unreadable line is reported with its line and the rest is still matched
   const c = new Correlator({ rule: builtinRules()[0].id });
   const { results, summary } = runAll(c, [lines.join('\n')]);
   assert.deepEqual(results.map((r) => r.join_keys), seedKeys);
-  assert.equal(summary.inputErrorCount, 1);
-  assert.equal(summary.inputErrors[0].line, 2);
-  assert.equal(typeof summary.inputErrors[0].reason, 'string');
+  assert.equal(summary.input_error_count, 1);
+  assert.equal(summary.input_errors[0].line, 2);
+  assert.equal(typeof summary.input_errors[0].reason, 'string');
 });
 
 test('a query given as text, with options, runs too', () => {
@@ -170,5 +170,5 @@ test('the seed rule over the js-processor-era Winlogbeat events gives exactly on
   const { ndjson, count } = jsProcessorEraNdjson(shared.dir);
   const { results, summary } = runAll(new Correlator({ rule: builtinRules()[0].id }), [ndjson]);
   assert.deepEqual(results.map((r) => r.join_keys), [['DC_TEST2k12.TEST.SAAS', '\\test1']]);
-  assert.equal(summary.events, count);
+  assert.equal(summary.events_seen, count);
 });

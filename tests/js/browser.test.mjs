@@ -73,7 +73,12 @@ beforeEach(async () => {
     if (response.url().endsWith('.wasm')) wasmResponses.push(response.headers()['content-type']);
   });
   await page.goto(baseUrl);
-  await page.locator('#run:enabled').waitFor({ timeout: 15_000 });
+  try {
+    await page.locator('#run:enabled').waitFor({ timeout: 15_000 });
+  } catch (error) {
+    const status = await page.textContent('#status');
+    throw new Error(`the page did not become ready; #status: ${status}; problems: ${problems.join(' | ')}`, { cause: error });
+  }
 });
 
 afterEach(async (t) => {

@@ -54,7 +54,7 @@ console.log(JSON.stringify({
   exports: Object.keys(m).filter((k) => k !== 'default' && k !== 'module.exports').sort(),
   version: m.version(),
   matches: results.map((r) => r.join_keys),
-  events: done.summary.events,
+  events: done.summary.events_seen,
   error,
 }));
 `;

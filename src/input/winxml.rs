@@ -1,0 +1,248 @@
+//! Windows event XML: `wevtutil qe /f:xml` fragment streams, `<Events>` documents (Event Viewer
+//! "Save as XML", `/e:Events`), `Get-WinEvent ... ToXml()`, and Splunk `XmlWinEventLog` `_raw`
+//! (single-quoted attributes). The stream is cut into `<Event>...</Event>` elements as bytes
+//! arrive, so a large export never has to be held whole; each element is parsed with a real XML
+//! parser.
+
+use super::ctx::{Ctx, Loc};
+use super::format::Format;
+use super::timefmt::{to_iso_utc, Offset};
+use super::util::excerpt;
+use super::winlog::WinEvent;
+use super::xmltree::{self, Node};
+use crate::event::Event;
+use memchr::memmem;
+use serde_json::{Map, Value};
+
+/// Largest single `<Event>` element accepted (TaskContent can be long, but not this long).
+const MAX_EVENT: usize = 8 << 20;
+
+/// Adds the `<Data Name="...">` items of an `<EventData>` element (or a bare `<Data>`).
+pub(crate) fn event_data(node: &Node, w: &mut WinEvent) {
+    let items: Vec<&Node> = if node.name == "Data" {
+        vec![node]
+    } else {
+        node.children
+            .iter()
+            .filter(|c| c.name == "Data" || c.name == "Binary")
+            .collect()
+    };
+    for item in items {
+        if item.name == "Binary" {
+            w.data(Some("Binary"), item.text_opt());
+        } else {
+            w.data(item.attr("Name"), Some(item.text.clone()));
+        }
+    }
+}
+
+fn node_json(node: &Node) -> Value {
+    if node.children.is_empty() {
+        return Value::String(node.text.trim().to_string());
+    }
+    let mut obj = Map::new();
+    for c in &node.children {
+        obj.insert(c.name.clone(), node_json(c));
+    }
+    Value::Object(obj)
+}
+
+fn num(v: Option<&str>) -> Option<u64> {
+    v.and_then(|t| t.trim().parse().ok())
+}
+
+/// One `<Event>` element -> a Windows event.
+pub(crate) fn win_event(event: &Node) -> Result<WinEvent, String> {
+    let sys = event.child("System").ok_or("<Event> has no <System>")?;
+    let text = |p: &str| sys.path(p).and_then(Node::text_opt);
+    let mut w = WinEvent {
+        event_id: text("EventID"),
+        computer: text("Computer"),
+        channel: text("Channel"),
+        provider_name: sys
+            .child("Provider")
+            .and_then(|p| p.attr("Name"))
+            .map(str::to_string),
+        provider_guid: sys
+            .child("Provider")
+            .and_then(|p| p.attr("Guid"))
+            .map(str::to_string),
+        keywords: text("Keywords"),
+        level: text("Level"),
+        opcode: text("Opcode"),
+        task: text("Task"),
+        version: num(text("Version").as_deref()),
+        record_id: num(text("EventRecordID").as_deref()),
+        pid: num(sys.child("Execution").and_then(|e| e.attr("ProcessID"))),
+        tid: num(sys.child("Execution").and_then(|e| e.attr("ThreadID"))),
+        activity_id: sys
+            .child("Correlation")
+            .and_then(|c| c.attr("ActivityID"))
+            .map(str::to_string),
+        ..WinEvent::default()
+    };
+    let created = sys.child("TimeCreated").and_then(|t| t.attr("SystemTime"));
+    w.time_created = created.and_then(|t| to_iso_utc(t, Some(Offset(0))));
+    if let Some(data) = event.child("EventData") {
+        event_data(data, &mut w);
+    }
+    if let Some(user) = event.child("UserData") {
+        w.user_data = Some(node_json(user));
+    }
+    if w.event_id.is_none() {
+        return Err("<Event> has no <System><EventID>".into());
+    }
+    if created.is_some() && w.time_created.is_none() {
+        return Err(format!(
+            "unreadable TimeCreated SystemTime {:?}",
+            created.unwrap_or_default()
+        ));
+    }
+    Ok(w)
+}
+
+/// Every `<Event>` in a piece of XML text (one event, a fragment stream or an `<Events>` root).
+pub(crate) fn events_from_text(text: &str) -> Result<Vec<Map<String, Value>>, String> {
+    let roots = xmltree::parse(text)?;
+    let mut out = Vec::new();
+    for root in &roots {
+        let events: Vec<&Node> = if root.name == "Event" {
+            vec![root]
+        } else {
+            root.children.iter().filter(|c| c.name == "Event").collect()
+        };
+        for e in events {
+            out.push(win_event(e)?.into_ecs());
+        }
+    }
+    if out.is_empty() {
+        return Err("XML holds no <Event> element".into());
+    }
+    Ok(out)
+}
+
+/// The streaming `<Event>` splitter.
+#[derive(Debug, Default)]
+pub(crate) struct XmlLayer {
+    buf: Vec<u8>,
+    /// Stream offset of `buf[0]`, and the 1-based line it starts on.
+    offset: u64,
+    line: u64,
+    records: u64,
+}
+
+/// Finds `<Event` followed by whitespace, `>` or `/` (not `<Events`, not `<EventData`).
+fn find_event_start(buf: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(i) = memmem::find(&buf[at..], b"<Event") {
+        let pos = at + i;
+        match buf.get(pos + 6) {
+            Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/') => return Some(pos),
+            Some(_) => at = pos + 6,
+            None => return None,
+        }
+    }
+    None
+}
+
+impl XmlLayer {
+    pub fn new() -> Self {
+        Self {
+            line: 1,
+            ..Self::default()
+        }
+    }
+
+    pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
+        self.buf.extend_from_slice(chunk);
+        self.drain(false, ctx, out);
+    }
+
+    pub fn finish(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        self.drain(true, ctx, out);
+        let rest = String::from_utf8_lossy(&self.buf).into_owned();
+        let leftover = rest.trim().trim_end_matches("</Events>").trim();
+        if !leftover.is_empty() && !leftover.starts_with("<?xml") {
+            let loc = Loc {
+                line: Some(self.line),
+                record: None,
+                offset: Some(self.offset),
+            };
+            ctx.records += 1;
+            ctx.error(
+                loc,
+                format!(
+                    "XML ends inside an event (truncated?): {}",
+                    excerpt(leftover.as_bytes())
+                ),
+            );
+        }
+        self.buf.clear();
+    }
+
+    fn consume(&mut self, n: usize) {
+        let n = n.min(self.buf.len());
+        self.line += memchr::memchr_iter(b'\n', &self.buf[..n]).count() as u64;
+        self.offset += n as u64;
+        self.buf.drain(..n);
+    }
+
+    fn drain(&mut self, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        loop {
+            let Some(start) = find_event_start(&self.buf, 0) else {
+                // Keep a tail that might begin a split `<Event`.
+                let keep = if at_end { 0 } else { 6.min(self.buf.len()) };
+                let cut = self.buf.len() - keep;
+                self.consume(cut);
+                return;
+            };
+            self.consume(start);
+            let end = memmem::find(&self.buf, b"</Event>")
+                .map(|i| i + 8)
+                .or_else(|| {
+                    // `<Event .../>` self-closed.
+                    let close = memchr::memchr(b'>', &self.buf)?;
+                    (close > 0 && self.buf[close - 1] == b'/').then_some(close + 1)
+                });
+            let Some(end) = end else {
+                if self.buf.len() > MAX_EVENT {
+                    let loc = Loc {
+                        line: Some(self.line),
+                        record: None,
+                        offset: Some(self.offset),
+                    };
+                    ctx.records += 1;
+                    ctx.error(
+                        loc,
+                        format!(
+                            "<Event> element larger than {} MiB; skipped",
+                            MAX_EVENT >> 20
+                        ),
+                    );
+                    self.consume(6);
+                    continue;
+                }
+                return;
+            };
+            self.records += 1;
+            let loc = Loc {
+                line: Some(self.line),
+                record: Some(self.records),
+                offset: Some(self.offset),
+            };
+            let text = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+            self.consume(end);
+            ctx.records += 1;
+            ctx.detect(Format::WindowsXml);
+            match xmltree::parse(&text).and_then(|roots| {
+                roots
+                    .first()
+                    .ok_or_else(|| "empty <Event>".to_string())
+                    .and_then(win_event)
+            }) {
+                Ok(w) => ctx.emit(w.into_ecs(), loc, out),
+                Err(e) => ctx.error(loc, e),
+            }
+        }
+    }
+}

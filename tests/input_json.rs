@@ -1,0 +1,138 @@
+//! NDJSON and JSON documents: ECS `_source` lines, elasticdump, `_search` and EQL responses,
+//! arrays, with their error reports.
+
+use crate::input_support::*;
+use eqlite::input::Format;
+use serde_json::json;
+
+#[test]
+fn ndjson_sources_elasticdump_and_dotted_keys() {
+    let bytes = data("ndjson/agent-4698-4699.ndjson");
+    let (events, summary) = read(&bytes, "agent.ndjson");
+    assert_eq!(summary.format, Some(Format::Ndjson));
+    assert_eq!(summary.error_count, 0, "{:?}", summary.errors);
+    assert_eq!(events.len(), 3);
+    assert_eq!(
+        rule_fields(&events[0]),
+        json!({"@timestamp": "2025-06-25T10:02:51.123Z", "event.action": "scheduled-task-created",
+               "event.category": ["iam", "configuration"], "user.name": "Administrator",
+               "winlog.computer_name": "WIN-SVR-2019-ST",
+               "winlog.event_data.TaskName": "\\OneDrive Startup Task-S-1-5-21-3333583805"})
+    );
+    // elasticdump line: `_source` is the document.
+    assert_eq!(
+        field(&events[1], "event.action"),
+        json!("scheduled-task-deleted")
+    );
+    assert!(events[1].source().get("_index").is_none());
+    // Dotted keys (flattened exports) resolve.
+    assert_eq!(
+        field(&events[2], "winlog.event_data.TaskName"),
+        json!("\\Updater")
+    );
+    let p = events[1].provenance();
+    assert_eq!((p.file.as_deref(), p.line), (Some("agent.ndjson"), Some(2)));
+    // Same result whatever the chunking.
+    let (chunked, s2) = read_chunked(&bytes, "agent.ndjson", 7);
+    assert_eq!(chunked.len(), 3);
+    assert_eq!(s2.error_count, 0);
+    assert_eq!(chunked[2].source(), events[2].source());
+}
+
+#[test]
+fn ndjson_malformed_lines_are_reported_and_the_rest_read() {
+    let bytes = data("ndjson/agent-malformed.ndjson");
+    let (events, summary) = read(&bytes, "bad.ndjson");
+    assert_eq!(summary.format, Some(Format::Ndjson));
+    assert_eq!(events.len(), 2);
+    assert_eq!(summary.error_count, 2);
+    let errs = error_lines(&summary);
+    assert!(
+        errs[0].starts_with("bad.ndjson:2: invalid JSON"),
+        "{errs:?}"
+    );
+    assert_eq!(
+        errs[1],
+        "bad.ndjson:4: expected a JSON object, found an array of 3 values"
+    );
+    assert_eq!(events[1].provenance().line, Some(5));
+}
+
+#[test]
+fn eql_sequence_response() {
+    let (events, summary) = read(&data("json/eql-sequence-response.json"), "eql.json");
+    assert_eq!(summary.format, Some(Format::Json));
+    assert_eq!(summary.error_count, 0);
+    assert_eq!(
+        task_events(&events),
+        vec![
+            (
+                "scheduled-task-created".into(),
+                "DC01.contoso.local".into(),
+                "\\Updater".into(),
+                "dadmin".into()
+            ),
+            (
+                "scheduled-task-deleted".into(),
+                "DC01.contoso.local".into(),
+                "\\Updater".into(),
+                "dadmin".into()
+            ),
+        ]
+    );
+    assert_eq!(events[1].provenance().record, Some(2));
+}
+
+#[test]
+fn search_response_with_source_and_fields_hits() {
+    let (events, summary) = read(&data("json/search-response-fields.json"), "search.json");
+    assert_eq!(summary.format, Some(Format::Json));
+    assert_eq!(events.len(), 2);
+    assert_eq!(
+        rule_fields(&events[1]),
+        json!({"@timestamp": "2020-04-01T14:35:47.822Z", "event.action": "scheduled-task-deleted",
+               "event.category": ["iam", "configuration"], "user.name": "at_adm",
+               "winlog.computer_name": "DC_TEST2k12.TEST.SAAS", "winlog.event_data.TaskName": "\\test1"})
+    );
+    assert!(events[1].source().get("user.name.keyword").is_none());
+    assert_eq!(summary.notes.len(), 1, "{:?}", summary.notes);
+    assert!(summary.notes[0].contains("holds 2 of 57 hits"));
+}
+
+#[test]
+fn json_array_with_bad_and_truncated_elements() {
+    let (events, summary) = read(&data("json/array-malformed.json"), "arr.json");
+    assert_eq!(summary.format, Some(Format::Json));
+    assert_eq!(events.len(), 1);
+    assert_eq!(summary.error_count, 2);
+    let errs = error_lines(&summary);
+    assert_eq!(
+        errs[0],
+        "arr.json:3: expected a JSON object, found a number"
+    );
+    assert!(
+        errs[1].starts_with("arr.json:4: JSON array element ends early"),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn pretty_objects_back_to_back_and_one_line_arrays() {
+    let text = "{\n  \"@timestamp\": \"2020-01-01T00:00:00Z\",\n  \"a\": 1\n}\n{\n  \"a\": 2\n}\n";
+    let (events, summary) = read(text.as_bytes(), "p.json");
+    assert_eq!((events.len(), summary.error_count), (2, 0));
+    assert_eq!(summary.format, Some(Format::Json));
+    let (events, summary) = read(b"[{\"a\":1},{\"a\":2}]\n[{\"a\":3}]\n", "l.json");
+    assert_eq!((events.len(), summary.error_count), (3, 0));
+}
+
+#[test]
+fn forced_format_and_empty_input() {
+    let (events, summary) = read_with(b"", "empty.ndjson", Format::Ndjson);
+    assert!(events.is_empty());
+    assert_eq!(summary.format, Some(Format::Ndjson));
+    let (events, summary) = read(b"  \n\n", "blank");
+    assert!(events.is_empty());
+    assert_eq!(summary.error_count, 0);
+    assert_eq!(summary.format, None);
+}
