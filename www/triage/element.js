@@ -243,30 +243,36 @@ export class EqliteTriage extends HTMLElement {
     this.problemLines = this.renderProblems(summary, state.fileErrors);
     this.statusText = this.describe(summary, state, suppressed);
     this.setStatus(this.statusText);
-    const range = summary.firstTimestamp && summary.lastTimestamp ? { from: Date.parse(summary.firstTimestamp), to: Date.parse(summary.lastTimestamp) } : null;
+    // The input's time range, when the engine reports it (first/last event time); else the matches'.
+    const first = summary.first_timestamp ?? summary.first_timestamp_ms;
+    const last = summary.last_timestamp ?? summary.last_timestamp_ms;
+    const range = first !== undefined && last !== undefined ? { from: new Date(first).getTime(), to: new Date(last).getTime() } : null;
     this.range = range;
     this.select(this.rows.length === 1 ? this.rows[0] : null);
   }
 
   renderProblems(summary, fileErrors) {
     const lines = fileErrors.map((e) => `${e.file}: ${e.reason}`);
-    for (const e of summary.inputErrors ?? summary.errors ?? []) {
+    const listed = summary.input_errors ?? [];
+    for (const e of listed) {
       const at = e.line !== undefined && e.line !== null ? `:${e.line}` : e.record !== undefined && e.record !== null ? ` record ${e.record}` : '';
       lines.push(`${e.file ?? 'input'}${at}: ${e.reason ?? e.message}`);
     }
-    const total = summary.inputErrorCount ?? (summary.inputErrors ?? summary.errors ?? []).length;
-    const shown = (summary.inputErrors ?? summary.errors ?? []).length;
-    if (total > shown) lines.push(`… and ${count(total - shown)} more unreadable records`);
+    for (const e of summary.skipped_examples ?? []) lines.push(`${where(e.provenance)}: skipped: ${e.reason}`);
+    for (const e of summary.late_examples ?? []) lines.push(`${where(e.provenance)}: ${count(e.behind_ms)} ms older than events already correlated (raise the reorder window or sort the input)`);
+    const total = summary.input_error_count ?? listed.length;
+    if (total > listed.length) lines.push(`… and ${count(total - listed.length)} more unreadable records`);
     this.problems.replaceChildren(...lines.map((l) => h('li', {}, l)));
     return lines;
   }
 
   describe(summary, state, suppressed) {
-    const events = summary.events ?? summary.eventsRead ?? 0;
+    const events = summary.events_seen ?? 0;
     const parts = [`Read ${plural(events, 'event')} from ${state.source}`];
     if (state.fileErrors.length) parts.push(`${plural(state.fileErrors.length, 'file')} could not be read (details below)`);
-    if (summary.inputErrorCount) parts.push(`${plural(summary.inputErrorCount, 'record')} could not be read (details below)`);
-    if (summary.noTimestamp) parts.push(`${plural(summary.noTimestamp, 'event')} had no usable @timestamp and were skipped`);
+    if (summary.input_error_count) parts.push(`${plural(summary.input_error_count, 'record')} could not be read (details below)`);
+    if (summary.skipped) parts.push(`${plural(summary.skipped, 'event')} had no usable @timestamp and were skipped`);
+    if (summary.late) parts.push(`${plural(summary.late, 'event')} arrived too far out of time order to be correlated`);
     const tail = suppressed ? `; ${count(suppressed)} suppressed by exceptions` : '';
     return `${parts.join('; ')}. ${plural(this.rows.length, 'match', 'matches')}${tail}.`;
   }

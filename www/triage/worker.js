@@ -117,7 +117,7 @@ async function run({ runId, rule, exceptions, inputs }) {
     lastPost = now;
     let events;
     try {
-      events = typeof run.c.summary === 'function' ? run.c.summary()?.events : undefined;
+      events = typeof run.c.summary === 'function' ? run.c.summary()?.events_seen : undefined;
     } catch {
       events = undefined;
     }
