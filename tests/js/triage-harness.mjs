@@ -91,6 +91,13 @@ export function triageHarness({ viewport = { width: 1280, height: 720 } } = {}) 
     return page;
   };
 
+  /** Reloads the page (a reload fetches the .wasm again, so the count starts over). */
+  h.reload = async () => {
+    wasm = [];
+    await h.page.reload();
+    await h.page.locator('#run:enabled').waitFor({ timeout: 20_000 });
+  };
+
   beforeEach(async () => {
     await h.open();
   });

@@ -94,8 +94,7 @@ test('an exception added from a row removes that row and shows 1 suppressed', as
   assert.match(await page.textContent('#exceptions-list'), /user\.name is "jdoe"\s*1 suppressed/);
   assert.match(await page.getAttribute('#suppressed', 'title'), /run twice/);
   // Remembered across reloads, exported as Kibana exception items.
-  await page.reload();
-  await page.locator('#run:enabled').waitFor();
+  await h.reload();
   assert.match(await page.textContent('#exceptions-list'), /user\.name is "jdoe"/);
   const download = page.waitForEvent('download');
   await page.click('#exceptions-export');
