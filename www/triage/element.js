@@ -267,8 +267,10 @@ export class EqliteTriage extends HTMLElement {
   }
 
   describe(summary, state, suppressed) {
-    const events = summary.events_seen ?? 0;
+    const excluded = summary.excluded_by_exceptions ?? 0;
+    const events = (summary.events_seen ?? 0) + excluded;
     const parts = [`Read ${plural(events, 'event')} from ${state.source}`];
+    if (excluded) parts.push(`${plural(excluded, 'event')} removed by exceptions before matching`);
     if (state.fileErrors.length) parts.push(`${plural(state.fileErrors.length, 'file')} could not be read (details below)`);
     if (summary.input_error_count) parts.push(`${plural(summary.input_error_count, 'record')} could not be read (details below)`);
     if (summary.skipped) parts.push(`${plural(summary.skipped, 'event')} had no usable @timestamp and were skipped`);
