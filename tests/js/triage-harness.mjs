@@ -77,12 +77,12 @@ export function triageHarness({ viewport = { width: 1280, height: 720 } } = {}) 
       if (!r.url().startsWith('http://127.0.0.1')) problems.push(`request outside the page's origin: ${r.url()}`);
       if (r.url().endsWith('.wasm')) wasm.push(r.headers()['content-type']);
     });
+    // A clean slate: forget exceptions a previous test remembered, before the page loads
+    // (clearing after it loaded would mean a reload that aborts its engine's start-up).
+    const cdp = await h.context.newCDPSession(page);
+    await cdp.send('Storage.clearDataForOrigin', { origin: new URL(h.baseUrl).origin, storageTypes: 'local_storage' });
+    await cdp.detach();
     await page.goto(h.baseUrl);
-    if (await page.evaluate(() => localStorage.length > 0)) {
-      await page.evaluate(() => localStorage.clear());
-      wasm.length = 0;
-      await page.reload();
-    }
     try {
       await page.locator('#run:enabled').waitFor({ timeout: 20_000 });
     } catch (error) {
@@ -95,6 +95,13 @@ export function triageHarness({ viewport = { width: 1280, height: 720 } } = {}) 
   h.reload = async () => {
     wasm = [];
     await h.page.reload();
+    await h.page.locator('#run:enabled').waitFor({ timeout: 20_000 });
+  };
+
+  /** Opens another page of the site in the same tab (its .wasm fetch is counted afresh). */
+  h.navigate = async (path) => {
+    wasm = [];
+    await h.page.goto(new URL(path, h.baseUrl).href);
     await h.page.locator('#run:enabled').waitFor({ timeout: 20_000 });
   };
 

@@ -105,6 +105,24 @@ test('an exception added from a row removes that row and shows 1 suppressed', as
   await runAndWait(page);
   await runAndWait(page, () => page.click('#exceptions-list button.remove'));
   assert.equal((await rows(page)).length, 1);
+  // Importing Kibana's export (NDJSON with a list header and an export summary): a `matches`
+  // (wildcard) entry and an `is not` entry, AND-ed.
+  const kibana = [
+    { list_id: 'endpoint_list', type: 'detection', name: 'Rule exceptions', namespace_type: 'single' },
+    {
+      list_id: 'endpoint_list', item_id: 'onedrive', name: 'OneDrive helper', type: 'simple', os_types: [],
+      entries: [
+        { field: 'winlog.event_data.TaskName', operator: 'included', type: 'wildcard', value: '*OneDrive*' },
+        { field: 'user.name', operator: 'excluded', type: 'match', value: 'admin' },
+      ],
+    },
+    { exported_exception_list_count: 1, exported_exception_list_item_count: 1, missing_exception_list_item_count: 0 },
+  ].map((o) => JSON.stringify(o)).join('\n');
+  const imported = await runAndWait(page, () =>
+    page.setInputFiles('#exceptions-file', { name: 'kibana-exceptions.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(kibana) }),
+  );
+  assert.deepEqual(await rows(page), [], `status: ${imported}`);
+  assert.match(await page.textContent('#exceptions-list'), /winlog\.event_data\.TaskName matches "\*OneDrive\*" AND user\.name is not "admin"\s*1 suppressed/);
 });
 
 test('hostile TaskName and TaskContent are shown as text and execute nothing', async () => {
@@ -194,6 +212,16 @@ test('keyboard only: Tab to a row, Enter shows its details, the timeline span se
   assert.match(await page.textContent('#query-error'), /^line 2, column \d+: /);
   assert.equal(await page.locator('.query-mirror mark.error-span').count(), 1);
   assert.ok(await page.locator('#run').isDisabled());
+});
+
+test('the documented mount() embeds the same UI in another page', async () => {
+  const { page } = h;
+  await h.navigate('embed-example.html');
+  assert.equal(await page.locator('#triage-slot > eqlite-triage').count(), 1);
+  await page.fill('#events-input', readFileSync(join(repoRoot, 'www', 'sample.ndjson'), 'utf8'));
+  await runAndWait(page);
+  assert.equal((await rows(page)).length, 1);
+  assert.match(await page.textContent('.embed-banner'), /Example dashboard/);
 });
 
 test('dark mode and a narrow window keep everything readable without sideways scrolling', async () => {

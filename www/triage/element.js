@@ -268,7 +268,9 @@ export class EqliteTriage extends HTMLElement {
 
   describe(summary, state, suppressed) {
     const excluded = summary.excluded_by_exceptions ?? 0;
-    const events = (summary.events_seen ?? 0) + excluded;
+    // Records the readers read, when the engine reports them (it may skip irrelevant records before
+    // they become events); else the events the correlator saw.
+    const events = summary.records_read ?? (summary.events_seen ?? 0) + excluded;
     const parts = [`Read ${plural(events, 'event')} from ${state.source}`];
     if (excluded) parts.push(`${plural(excluded, 'event')} removed by exceptions before matching`);
     if (state.fileErrors.length) parts.push(`${plural(state.fileErrors.length, 'file')} could not be read (details below)`);
