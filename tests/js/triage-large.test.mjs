@@ -7,7 +7,7 @@ import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { triageHarness, runAndWait, rows } from './triage-harness.mjs';
+import { triageHarness, runAndWait, rows, screenshots } from './triage-harness.mjs';
 
 const h = triageHarness();
 const SIZE = 200 * 1024 * 1024;
@@ -77,11 +77,19 @@ test('a 200 MB NDJSON file streams with a moving progress bar and a responsive p
     finished = true;
     return status;
   });
+  let shot = false;
   while (!finished) {
     const t = Date.now();
-    const value = await page.evaluate(() => Number(document.querySelector('#progress').value));
+    const { value, reading } = await page.evaluate(() => {
+      const progress = document.querySelector('#progress');
+      return { value: Number(progress.value), reading: !progress.hidden };
+    });
     latencies.push(Date.now() - t);
-    if (!finished) samples.push(value);
+    if (!finished && reading) samples.push(value);
+    if (!shot && reading && value > 0.3 && !finished) {
+      shot = true;
+      await page.screenshot({ path: join(screenshots, 'triage-200MB-while-reading.png') });
+    }
     await new Promise((r) => setTimeout(r, 150));
   }
   const status = await done;

@@ -40,7 +40,7 @@ export class EqliteTriage extends HTMLElement {
     this.fileInput = $('input', { id: 'file-input', type: 'file', multiple: true, class: 'visually-hidden' });
     this.fileNames = $('span', { id: 'file-names', class: 'muted' });
     this.runButton = $('button', { id: 'run', type: 'button', disabled: true, class: 'primary' }, 'Run rule');
-    this.cancelButton = $('button', { id: 'cancel', type: 'button', hidden: true }, 'Cancel');
+    this.cancelButton = $('button', { id: 'cancel', type: 'button', hidden: true, title: 'Stop reading (Esc)' }, 'Cancel');
     this.progress = $('progress', { id: 'progress', max: 1, value: 0, hidden: true, 'aria-label': 'Reading progress' });
     this.rate = $('span', { id: 'rate', class: 'muted', 'aria-live': 'off' });
     this.status = $('p', { id: 'status', role: 'status', 'aria-live': 'polite' }, 'Loading the engine…');
@@ -97,6 +97,9 @@ export class EqliteTriage extends HTMLElement {
 
     this.runButton.addEventListener('click', () => this.run());
     this.cancelButton.addEventListener('click', () => this.cancel());
+    this.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.runId !== null) this.cancel();
+    });
     this.fileInput.addEventListener('change', () => this.setFiles([...this.fileInput.files]));
     this.input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) this.run();
@@ -212,6 +215,7 @@ export class EqliteTriage extends HTMLElement {
     this.runId = null;
     this.cancelButton.hidden = true;
     this.progress.hidden = true;
+    this.progress.value = 0;
     this.rate.textContent = '';
     this.ruleChanged();
     if (m.cancelled) {
@@ -241,7 +245,7 @@ export class EqliteTriage extends HTMLElement {
       this.notice.hidden = false;
     }
     this.problemLines = this.renderProblems(summary, state.fileErrors);
-    this.statusText = this.describe(summary, state, suppressed);
+    this.statusText = this.describe(summary, state, suppressed, m);
     this.setStatus(this.statusText);
     // The input's time range, when the engine reports it (first/last event time); else the matches'.
     const first = summary.first_timestamp ?? summary.first_timestamp_ms;
@@ -266,12 +270,14 @@ export class EqliteTriage extends HTMLElement {
     return lines;
   }
 
-  describe(summary, state, suppressed) {
+  describe(summary, state, suppressed, m) {
     const excluded = summary.excluded_by_exceptions ?? 0;
     // Records the readers read, when the engine reports them (it may skip irrelevant records before
     // they become events); else the events the correlator saw.
     const events = summary.records_read ?? (summary.events_seen ?? 0) + excluded;
-    const parts = [`Read ${plural(events, 'event')} from ${state.source}`];
+    const seconds = (m.elapsedMs ?? 0) / 1000;
+    const speed = seconds >= 1 && m.bytes ? ` (${(m.bytes / 1e6 / seconds).toFixed(0)} MB/s)` : '';
+    const parts = [`Read ${plural(events, 'event')} from ${state.source} in ${seconds.toFixed(1)} s${speed}`];
     if (excluded) parts.push(`${plural(excluded, 'event')} removed by exceptions before matching`);
     if (state.fileErrors.length) parts.push(`${plural(state.fileErrors.length, 'file')} could not be read (details below)`);
     if (summary.input_error_count) parts.push(`${plural(summary.input_error_count, 'record')} could not be read (details below)`);
