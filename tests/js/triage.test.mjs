@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedDir, jsProcessorEraNdjson, repoRoot } from './shared.mjs';
-import { triageHarness, runAndWait, rows, dropFiles } from './triage-harness.mjs';
+import { triageHarness, runAndWait, rows, dropFiles, screenshots } from './triage-harness.mjs';
 
 const h = triageHarness();
 
@@ -168,6 +168,17 @@ test('hostile TaskName and TaskContent are shown as text and execute nothing', a
   assert.match(report, /Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'"/);
   assert.doesNotMatch(report, /<script|<img|<b>/i);
   assert.match(report, /&lt;img src=x onerror="window.__pwned=1"&gt;/);
+  // What an analyst attaches to a ticket, opened on its own (its CSP applies: no scripts at all).
+  const viewer = await h.context.newPage();
+  const viewerProblems = [];
+  viewer.on('pageerror', (e) => viewerProblems.push(e.message));
+  viewer.on('request', (r) => viewerProblems.push(`request: ${r.url()}`));
+  await viewer.setContent(report);
+  await viewer.screenshot({ path: join(screenshots, 'triage-html-report-of-hostile-events.png'), fullPage: true });
+  assert.equal(await viewer.evaluate(() => window.__pwned), undefined);
+  assert.equal(await viewer.locator('img, script, b').count(), 0);
+  await viewer.close();
+  assert.deepEqual(viewerProblems, []);
 });
 
 test('export produces the expected CSV and NDJSON', async () => {

@@ -106,15 +106,18 @@ export class EqliteTriage extends HTMLElement {
     });
     // Paste-and-see: a paste runs the rule at once (typing does not).
     this.input.addEventListener('paste', () => setTimeout(() => this.files.length || this.run(), 0));
-    this.addEventListener('dragover', (e) => {
+    // Drops land on the element, or anywhere in the window with drop-target="window" (the page
+    // uses that, so a file dropped in the margins is read, not opened by the browser).
+    const dropZone = this.getAttribute('drop-target') === 'window' ? window : this;
+    dropZone.addEventListener('dragover', (e) => {
       if (![...(e.dataTransfer?.types ?? [])].includes('Files')) return;
       e.preventDefault();
       this.dropHint.hidden = false;
     });
-    this.addEventListener('dragleave', (e) => {
-      if (e.target === this.dropHint || !this.contains(e.relatedTarget)) this.dropHint.hidden = true;
+    dropZone.addEventListener('dragleave', (e) => {
+      if (e.target === this.dropHint || !e.relatedTarget || !this.contains(e.relatedTarget)) this.dropHint.hidden = true;
     });
-    this.addEventListener('drop', (e) => {
+    dropZone.addEventListener('drop', (e) => {
       this.dropHint.hidden = true;
       const files = [...(e.dataTransfer?.files ?? [])];
       if (!files.length) return;

@@ -37,7 +37,7 @@ const REPORT_CSS = `
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem;color:#1b1f24;background:#fff}
 h1{font-size:1.4rem}h2{font-size:1.1rem;margin-top:2rem}table{border-collapse:collapse;width:100%}
 th,td{border:1px solid #ccd;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#eef1f5}pre{background:#f6f7f9;border:1px solid #dde;padding:.5rem;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}
+th{background:#eef1f5}td.nowrap{white-space:nowrap}pre{background:#f6f7f9;border:1px solid #dde;padding:.5rem;white-space:pre-wrap;overflow-wrap:anywhere;font-size:12px}
 .muted{color:#5b6470}code{font-family:ui-monospace,monospace}
 @media (prefers-color-scheme: dark){body{background:#111418;color:#e6e9ee}th{background:#1d232b}th,td{border-color:#333b46}pre{background:#161b21;border-color:#333b46}.muted{color:#9aa4b1}}`;
 
@@ -82,6 +82,7 @@ export function toHtmlReport({ rule, rows, status, problems, exceptions, generat
   for (const r of rows) {
     const tr = el('tr');
     for (const v of [r.host, r.task, r.user, r.createdAt, r.deletedAt, formatGap(r.gap), command(r), r.provenance.map(where).join(' → ')]) tr.append(el('td', v));
+    tr.children[5].setAttribute('class', 'nowrap');
     table.append(tr);
   }
   body.append(table);
