@@ -66,19 +66,29 @@ test('a malformed file is named with its problem and the other files are still p
   if (!dir) return;
   const { page } = h;
   const { ndjson } = jsProcessorEraNdjson(dir);
+  const records = ndjson.trimEnd().split('\n').map((l) => JSON.parse(l));
+  // The \test1 lifecycle split over two formats: the create (4698) and 4700/4701 in an
+  // Elasticsearch _search response, the delete (4699) and 4702 as NDJSON. One run correlates across
+  // files, so the pair is still found.
+  const created = records.filter((r) => ['4698', '4700', '4701'].includes(r.event.code));
+  const rest = records.filter((r) => !created.includes(r));
+  const search = { took: 3, timed_out: false, hits: { total: { value: created.length, relation: 'eq' }, hits: created.map((r, i) => ({ _index: 'winlogbeat-7.6.2', _id: `doc${i}`, _source: r })) } };
   const smbexec = readFileSync(join(dir, 'fixtures', 'evtx', 'smbexec-fast-created-deleted-task.evtx'));
-  // An EVTX whose header is intact but whose chunks are garbage, between two good files.
+  // An EVTX whose header is intact but whose chunks are garbage, between good files.
   const broken = Buffer.concat([smbexec.subarray(0, 4096), Buffer.alloc(65536, 0xa5)]);
   await page.setInputFiles('#file-input', [
-    { name: 'winlogbeat.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(ndjson) },
+    { name: 'es-response.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(search)) },
     { name: 'broken-Security.evtx', mimeType: 'application/octet-stream', buffer: broken },
+    { name: 'later.ndjson', mimeType: 'application/x-ndjson', buffer: Buffer.from(rest.map((r) => JSON.stringify(r)).join('\n')) },
     { name: 'smbexec.evtx', mimeType: 'application/octet-stream', buffer: smbexec },
   ]);
   const status = await runAndWait(page);
   const found = await rows(page);
   assert.deepEqual(found.map((r) => r[1]).sort(), ['\\smbservice', '\\test1'], `status: ${status}`);
-  assert.match(status, /from 3 files.*could not be read.* 2 matches\./);
+  assert.match(status, /from 4 files.*could not be read.* 2 matches\./);
   assert.match(await page.textContent('#problems'), /broken-Security\.evtx/);
+  await page.click('#matches tbody tr:has-text("test1")');
+  assert.match(await page.textContent('#detail'), /es-response\.json.*→ later\.ndjson/);
 });
 
 test('an exception added from a row removes that row and shows 1 suppressed', async () => {
