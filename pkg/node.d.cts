@@ -1,2 +1,5 @@
 export { Correlator, Query, builtinRules, parseQuery, version } from './dist/eqlite.cjs';
+export type {
+  CorrelatorOptions, EqlResult, InputProblem, Provenance, QueryInfo, QueryOptions, ResultEvent, RuleInfo, Summary,
+} from './dist/eqlite.cjs';
 export { EqlError } from './errors.cjs';

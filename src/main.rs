@@ -18,10 +18,10 @@ mod cli {
     use clap::{Args, Parser, Subcommand, ValueEnum};
     use eqlite::compile::{QueryBuilder, ResultPosition};
     use eqlite::correlator::{Correlator, Match, Summary};
-    use eqlite::event::{Event, Provenance};
+    use eqlite::event::Provenance;
+    use eqlite::input::{Format, Reader, ReaderOptions};
     use eqlite::{output, rules};
     use std::io::{self, BufWriter, Read, Write};
-    use std::sync::Arc;
 
     #[derive(Debug, Parser)]
     #[command(
@@ -55,7 +55,7 @@ mod cli {
         /// An Elastic detection-rules TOML file (language = "eql").
         #[arg(long, value_name = "FILE.toml")]
         rule: Option<String>,
-        /// Input format.
+        /// Input format (`auto` recognises it; `eqlite formats` lists them).
         #[arg(long, default_value = "auto")]
         format: String,
         /// Timestamp field [default: @timestamp].
@@ -97,6 +97,14 @@ mod cli {
     }
 
     fn run(args: RunArgs) -> i32 {
+        let format = match args.format.parse::<Format>() {
+            Ok(f) => f,
+            Err(e) => {
+                let names: Vec<&str> = Format::all().iter().map(|f| f.0.as_str()).collect();
+                eprintln!("eqlite: --format: {e}; known formats: {}", names.join(", "));
+                return 2;
+            }
+        };
         let mut correlator = match build(&args) {
             Ok(c) => c,
             Err(message) => {
@@ -114,19 +122,23 @@ mod cli {
         };
         let mut results = Vec::new();
         for file in &files {
-            let (bytes, label) = if file == "-" {
-                let mut buf = Vec::new();
-                match io::stdin().lock().read_to_end(&mut buf) {
-                    Ok(_) => (buf, "stdin".to_string()),
-                    Err(e) => {
-                        eprintln!("eqlite: stdin: {e}");
-                        failed = true;
-                        continue;
-                    }
-                }
+            let label = if file == "-" {
+                "stdin".to_string()
             } else {
-                match std::fs::read(file) {
-                    Ok(b) => (b, file.clone()),
+                file.clone()
+            };
+            let mut reader = Reader::new(ReaderOptions {
+                format,
+                file_name: Some(label.clone()),
+                required_literals: (format == Format::Ndjson)
+                    .then(|| correlator.query().required_literals()),
+                ..ReaderOptions::default()
+            });
+            let mut source: Box<dyn Read> = if file == "-" {
+                Box::new(io::stdin().lock())
+            } else {
+                match std::fs::File::open(file) {
+                    Ok(f) => Box::new(f),
                     Err(e) => {
                         eprintln!("eqlite: {file}: {e}");
                         failed = true;
@@ -134,19 +146,46 @@ mod cli {
                     }
                 }
             };
-            let errors = read_events(&bytes, &label, &mut |event| {
+            let mut chunk = vec![0u8; 1 << 16];
+            let mut events = Vec::new();
+            loop {
+                let n = match source.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        eprintln!("eqlite: {label}: {e}");
+                        failed = true;
+                        break;
+                    }
+                };
+                reader.push(chunk.get(..n).unwrap_or_default(), &mut events);
+                for event in events.drain(..) {
+                    correlator.push_into(event, &mut results);
+                }
+                if print(&mut out, &results, correlator.is_sequence()).is_err() {
+                    return 1;
+                }
+                results.clear();
+            }
+            reader.finish(&mut events);
+            for event in events.drain(..) {
                 correlator.push_into(event, &mut results);
-            });
-            for error in errors.iter().take(10) {
+            }
+            for error in reader.errors() {
                 eprintln!("eqlite: {error}");
             }
-            if errors.len() > 10 {
+            let shown = reader.errors().len() as u64;
+            if reader.error_count() > shown {
                 eprintln!(
                     "eqlite: {label}: {} more unreadable records",
-                    errors.len() - 10
+                    reader.error_count() - shown
                 );
             }
-            failed |= !errors.is_empty();
+            for note in reader.notes() {
+                eprintln!("eqlite: note: {label}: {note}");
+            }
+            failed |= reader.error_count() > 0;
             if print(&mut out, &results, correlator.is_sequence()).is_err() {
                 return 1;
             }
@@ -186,12 +225,6 @@ mod cli {
                 format!("eqlite: --reorder-window {ms:?}: expected milliseconds or `none`")
             })?),
         };
-        if !matches!(args.format.as_str(), "auto" | "ndjson" | "json") {
-            return Err(format!(
-                "eqlite: --format {:?}: supported formats are auto, ndjson, json",
-                args.format
-            ));
-        }
         let query = QueryBuilder::new()
             .timestamp_field(args.timestamp_field.as_deref().unwrap_or("@timestamp"))
             .tiebreaker_field(tiebreaker.as_deref())
@@ -246,52 +279,5 @@ mod cli {
             (None, Some(record)) => format!("{file}: record {record}"),
             (None, None) => file.to_string(),
         }
-    }
-
-    /// Temporary NDJSON / JSON-array reader until the `formats` branch's `input::Reader` is
-    /// merged. Returns the unreadable records as `file:line: reason` strings.
-    fn read_events(bytes: &[u8], label: &str, sink: &mut dyn FnMut(Event)) -> Vec<String> {
-        let file: Arc<str> = Arc::from(label);
-        let mut errors = Vec::new();
-        let trimmed = bytes.iter().position(|b| !b.is_ascii_whitespace());
-        if trimmed.and_then(|i| bytes.get(i)) == Some(&b'[') {
-            match serde_json::from_slice::<Vec<serde_json::Value>>(bytes) {
-                Ok(values) => {
-                    for (i, value) in values.into_iter().enumerate() {
-                        let provenance = Provenance {
-                            file: Some(Arc::clone(&file)),
-                            record: Some(i as u64 + 1),
-                            ..Provenance::default()
-                        };
-                        match Event::from_value(value, provenance) {
-                            Some(event) => sink(event),
-                            None => {
-                                errors.push(format!("{label}: record {}: not a JSON object", i + 1))
-                            }
-                        }
-                    }
-                }
-                Err(e) => errors.push(format!("{label}:{}: {e}", e.line())),
-            }
-            return errors;
-        }
-        for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let provenance = Provenance {
-                file: Some(Arc::clone(&file)),
-                line: Some(i as u64 + 1),
-                ..Provenance::default()
-            };
-            match serde_json::from_slice::<serde_json::Value>(line) {
-                Ok(value) => match Event::from_value(value, provenance) {
-                    Some(event) => sink(event),
-                    None => errors.push(format!("{label}:{}: not a JSON object", i + 1)),
-                },
-                Err(e) => errors.push(format!("{label}:{}: {e}", i + 1)),
-            }
-        }
-        errors
     }
 }

@@ -74,9 +74,14 @@ mod tests {
                 },
             ],
         };
+        let line = match_to_ndjson_line(&result, true);
+        assert!(!line.contains('\n'));
         assert_eq!(
-            match_to_ndjson_line(&result, true),
-            r#"{"events":[{"_provenance":{"file":"a.ndjson","line":3},"_source":{"x":1}},{"_source":{},"missing":true}],"join_keys":["HOST",5]}"#
+            serde_json::from_str::<Value>(&line).unwrap(),
+            json!({"join_keys": ["HOST", 5], "events": [
+                {"_source": {"x": 1}, "_provenance": {"file": "a.ndjson", "line": 3}},
+                {"missing": true, "_source": {}},
+            ]})
         );
         assert_eq!(
             match_to_json(&result, false)["events"][0]["_source"],

@@ -286,7 +286,7 @@ impl Query {
     #[wasm_bindgen(constructor)]
     pub fn new(
         text: &str,
-        #[wasm_bindgen(unchecked_param_type = "QueryOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "QueryOptions")] options: JsValue,
     ) -> Result<Query, JsValue> {
         let mut parsed = QueryOptions::default();
         for (key, value) in option_entries(&options, "Query")? {

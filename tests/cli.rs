@@ -69,7 +69,7 @@ fn builtin_rule_over_stdin() {
     assert_eq!(results[0]["join_keys"], json!(["WS1", "\\evil"]));
     assert_eq!(
         results[0]["events"][0]["_provenance"],
-        json!({"file": "stdin", "line": 1})
+        json!({"file": "stdin", "line": 1, "offset": 0})
     );
     assert_eq!(
         results[0]["events"][1]["_source"]["event"]["action"],

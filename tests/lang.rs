@@ -144,3 +144,79 @@ fn limits_from_pipes_and_size() {
     );
     assert!(Query::new("any where true | head 4 | tail 2").is_err());
 }
+
+/// Runs every case of `tests/data/lang/*.toml`: compile `query` (with an optional
+/// `category_field`), evaluate stage `stage` (default 0) on each event of `events` (per case,
+/// or the file's), and compare the matching indices with `expected`.
+#[test]
+fn data_driven_corpus() {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/lang");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("corpus dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("toml"))
+        .collect();
+    files.sort();
+    let mut failures = Vec::new();
+    let mut count = 0;
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read corpus file");
+        assert!(
+            text.starts_with('#'),
+            "{}: must open with a comment saying what it covers",
+            file.display()
+        );
+        let doc: toml::Value =
+            toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        let file_events = doc.get("events").and_then(|v| v.as_str());
+        for case in doc.get("case").and_then(|c| c.as_array()).expect("cases") {
+            count += 1;
+            let name = case.get("name").and_then(|v| v.as_str()).unwrap_or("?");
+            let query = case.get("query").and_then(|v| v.as_str()).expect("query");
+            let events_text = case
+                .get("events")
+                .and_then(|v| v.as_str())
+                .or(file_events)
+                .expect("events");
+            let events: Vec<Value> = serde_json::from_str(events_text).expect("events JSON");
+            let mut builder = QueryBuilder::new();
+            if let Some(f) = case.get("category_field").and_then(|v| v.as_str()) {
+                builder = builder.event_category_field(f);
+            }
+            let stage = case.get("stage").and_then(|v| v.as_integer()).unwrap_or(0) as usize;
+            let expected: Vec<usize> = case
+                .get("expected")
+                .and_then(|v| v.as_array())
+                .expect("expected")
+                .iter()
+                .filter_map(|v| v.as_integer().map(|i| i as usize))
+                .collect();
+            let q = match builder.build(query) {
+                Ok(q) => q,
+                Err(e) => {
+                    failures.push(format!("{} / {name}: {e}", file.display()));
+                    continue;
+                }
+            };
+            let got: Vec<usize> = events
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| q.stages()[stage].matches(&event((*e).clone())))
+                .map(|(i, _)| i)
+                .collect();
+            if got != expected {
+                failures.push(format!(
+                    "{} / {name}: {query}\n  expected {expected:?}\n  got      {got:?}",
+                    file.display()
+                ));
+            }
+        }
+    }
+    assert!(count > 50, "corpus too small: {count}");
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}

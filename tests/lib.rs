@@ -4,9 +4,15 @@
 mod cli;
 mod conformance;
 mod lang;
+mod lang_conformance;
+mod parser;
 mod props;
 mod seed_rule;
 
 // ---- formats ----
+mod input_fixtures;
+mod input_formats;
 mod input_json;
+mod input_robust;
+mod input_rule;
 mod input_support;

@@ -1,6 +1,7 @@
 //! Property tests: the answer does not depend on how the input is pushed or on disorder within
 //! the reorder window.
 
+use eqlite::input::{Reader, ReaderOptions};
 use eqlite::{rules, Event, Provenance, Query};
 use proptest::prelude::*;
 use serde_json::{json, Value};
@@ -17,14 +18,21 @@ fn events() -> impl Strategy<Value = Vec<Value>> {
             .enumerate()
             .map(|(id, (gap, host, task, action, user))| {
                 ts += gap; // strictly increasing: no ties, so input order never decides
+                let action = [
+                    "scheduled-task-created",
+                    "scheduled-task-deleted",
+                    "scheduled-task-updated",
+                ][action];
+                let (host, task) = (["H1", "H2"][host], ["\\a", "\\b"][task]);
                 let mut e = json!({
                     "id": id,
                     "@timestamp": ts,
-                    "event": {"category": "iam", "action": ["scheduled-task-created", "scheduled-task-deleted", "scheduled-task-updated"][action]},
-                    "winlog": {"computer_name": ["H1", "H2"][host], "event_data": {"TaskName": ["\\a", "\\b"][task]}},
+                    "event": {"category": "iam", "action": action},
+                    "winlog": {"computer_name": host, "event_data": {"TaskName": task}},
                 });
                 if user < 2 {
-                    e["user"] = json!({"name": ["alice", "H1$"][user]});
+                    let name = ["alice", "H1$"][user];
+                    e["user"] = json!({ "name": name });
                 }
                 e
             })
@@ -93,5 +101,35 @@ proptest! {
             shuffled.swap(i, (state % (i as u64 + 1)) as usize);
         }
         prop_assert_eq!(answer(&query, None, &shuffled, 3), sorted);
+    }
+
+    #[test]
+    fn byte_chunking_changes_nothing(events in events(), cuts in prop::collection::vec(1..400usize, 1..40)) {
+        let query = Query::new(&rules::builtin().query).unwrap();
+        let expected = answer(&query, None, &events, 1);
+        let ndjson: Vec<u8> = events.iter().flat_map(|e| format!("{e}\n").into_bytes()).collect();
+        let mut reader = Reader::new(ReaderOptions::default());
+        let mut correlator = query.correlator().with_reorder_window(None);
+        let (mut parsed, mut results, mut at, mut i) = (Vec::new(), Vec::new(), 0, 0);
+        while at < ndjson.len() {
+            let end = (at + cuts[i % cuts.len()]).min(ndjson.len());
+            reader.push(&ndjson[at..end], &mut parsed);
+            for e in parsed.drain(..) {
+                results.extend(correlator.push(e));
+            }
+            at = end;
+            i += 1;
+        }
+        reader.finish(&mut parsed);
+        for e in parsed.drain(..) {
+            results.extend(correlator.push(e));
+        }
+        results.extend(correlator.finish());
+        prop_assert_eq!(reader.error_count(), 0);
+        let got: Vec<(Vec<Value>, Vec<Value>)> = results
+            .into_iter()
+            .map(|m| (m.join_keys, m.events.iter().map(|e| e.event.source()["id"].clone()).collect()))
+            .collect();
+        prop_assert_eq!(got, expected);
     }
 }

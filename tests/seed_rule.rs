@@ -370,3 +370,112 @@ fn the_fixture_rule_files_parse() {
         Query::new(&rule.query).unwrap();
     }
 }
+
+/// Reads fixture files through the input layer (format recognition + Winlogbeat mapping) and
+/// runs `query` over all of them as one stream.
+fn through_reader(query: &Query, files: &[&str]) -> Option<Vec<Match>> {
+    let dir = shared_dir()?;
+    let mut correlator = query.correlator();
+    let mut out = Vec::new();
+    for file in files {
+        let bytes = std::fs::read(dir.join("fixtures").join(file)).unwrap();
+        let options = eqlite::input::ReaderOptions {
+            file_name: Some(file.to_string()),
+            ..Default::default()
+        };
+        let (events, summary) = eqlite::input::read_all(&bytes, options);
+        assert_eq!(summary.error_count, 0, "{file}: {:?}", summary.errors);
+        for event in events {
+            out.extend(correlator.push(event));
+        }
+    }
+    out.extend(correlator.finish());
+    Some(out)
+}
+
+#[test]
+fn every_expected_fixture_through_the_reader() {
+    let query = builtin();
+    let js = "winlogbeat/js-processor-era/security-windows2012_";
+    let cases: &[(&[&str], usize)] = &[
+        (&["evtx/smbexec-fast-created-deleted-task.evtx"], 1),
+        (&["evtx/fortinet-apt-task-created-only.evtx"], 0),
+        (&["evtx/donpapi-noise-750-records.evtx"], 0),
+        (
+            &[
+                "winlogbeat/current/testdata/collection/security-windows2012_4698.evtx.golden.json",
+                "winlogbeat/current/testdata/collection/security-windows2012_4699.evtx.golden.json",
+            ],
+            1,
+        ),
+        (
+            &[
+                "winlogbeat/current/testdata/ingest/security-windows2012_4698.golden.json",
+                "winlogbeat/current/testdata/ingest/security-windows2012_4699.golden.json",
+            ],
+            1,
+        ),
+        (
+            &[
+                "elastic-integrations/test-4698-scheduled-task-created.json",
+                "elastic-integrations/test-4699-scheduled-task-deleted-no-xml.json",
+            ],
+            0,
+        ),
+        (&["otrf/empire_shell_rubeus_asktgt_createnetonly.zip"], 0),
+        (&["otrf/schtask_create.zip"], 0),
+        (
+            &["otrf/psh_metasploit_stop_netprofm_eventlog_before_reboot.zip"],
+            0,
+        ),
+    ];
+    for (files, expected) in cases {
+        let Some(matches) = through_reader(&query, files) else {
+            return;
+        };
+        assert_eq!(matches.len(), *expected, "{files:?}");
+    }
+    let era: Vec<String> = ["4698", "4699", "4700", "4701", "4702"]
+        .iter()
+        .map(|id| format!("{js}{id}.evtx.golden.json"))
+        .collect();
+    let era: Vec<&str> = era.iter().map(String::as_str).collect();
+    let Some(matches) = through_reader(&query, &era) else {
+        return;
+    };
+    assert_eq!(matches.len(), 1);
+
+    let Some(smbexec) = through_reader(&query, &["evtx/smbexec-fast-created-deleted-task.evtx"])
+    else {
+        return;
+    };
+    assert_eq!(
+        smbexec[0].join_keys,
+        [json!("fs02.offsec.lan"), json!("\\smbservice")]
+    );
+    let ids: Vec<Value> = record_ids(&smbexec[0]).iter().map(normalize).collect();
+    assert_eq!(ids, [json!("1230348"), json!("1230359")]);
+}
+
+#[test]
+fn otrf_machine_account_pairs_appear_without_the_user_clauses() {
+    let text = rules::builtin()
+        .query
+        .replace(" and not user.name : \"*$\"", "");
+    let query = Query::new(&text).unwrap();
+    let Some(matches) = through_reader(
+        &query,
+        &["otrf/empire_shell_rubeus_asktgt_createnetonly.zip"],
+    ) else {
+        return;
+    };
+    // The second pair shares one millisecond: it matches only because ties keep input order.
+    let tasks: Vec<Value> = matches.iter().map(|m| m.join_keys[1].clone()).collect();
+    assert_eq!(
+        tasks,
+        [
+            json!("\\Microsoft\\Windows\\UpdateOrchestrator\\AC Power Download"),
+            json!("\\Microsoft\\Windows\\UpdateOrchestrator\\AC Power Install")
+        ]
+    );
+}

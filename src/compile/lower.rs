@@ -477,6 +477,25 @@ impl Lowerer<'_> {
                         }
                     }
                 }
+                if matches!(op, BinaryOp::Eq | BinaryOp::Neq) {
+                    // Elasticsearch's optimizer turns `x == null` / `x != null` into
+                    // IsNull / IsNotNull for any expression (`ReplaceNullChecks`)
+                    let other = match (&unparen(left).kind, &unparen(right).kind) {
+                        (_, ExprKind::Null) => Some(left),
+                        (ExprKind::Null, _) => Some(right),
+                        _ => None,
+                    };
+                    if let Some(other) = other {
+                        let (node, _) = self.script(other, fields)?;
+                        let is_null = Node::IsNull(Box::new(node));
+                        let node = if *op == BinaryOp::Eq {
+                            is_null
+                        } else {
+                            Node::Not(Box::new(is_null))
+                        };
+                        return Ok((node, Ty::Bool));
+                    }
+                }
                 let (l, lt) = self.script(left, fields)?;
                 let (r, rt) = self.script(right, fields)?;
                 if op.is_comparison() {

@@ -44,6 +44,8 @@ pub enum Node {
     /// `expr : "a*"` / `like`: ASCII-case-insensitive if the flag is set.
     Wildcard(Box<Node>, Vec<Pattern>, bool),
     Regex(Box<Node>, LuceneRegex),
+    /// `expr == null` (Elasticsearch rewrites equality with `null` to `IsNull`).
+    IsNull(Box<Node>),
 }
 
 /// The fields a script reads, in first-use order.
@@ -243,6 +245,7 @@ fn eval<'a>(node: &'a Node, env: &[Val<'a>]) -> Val<'a> {
             Val::Str(s) => Val::Bool(patterns.iter().any(|p| p.matches(&s, *ci))),
             _ => Val::Bool(false),
         },
+        Node::IsNull(inner) => Val::Bool(eval(inner, env).is_null()),
         Node::Regex(expr, regex) => match eval(expr, env) {
             Val::Null => Val::Null,
             Val::Str(s) => Val::Bool(regex.is_match(&s)),

@@ -43,6 +43,9 @@ pub(crate) struct CsvLayer {
     offset: u64,
     record_offset: u64,
     oversize: bool,
+    /// The last byte csv-core consumed: after a `\r` the record ends before its `\n`, which
+    /// csv-core consumes as part of the next record.
+    last: u8,
 }
 
 fn sniff_delimiter(head: &[u8]) -> u8 {
@@ -81,6 +84,7 @@ impl CsvLayer {
             offset: 0,
             record_offset: 0,
             oversize: false,
+            last: 0,
         }
     }
 
@@ -128,6 +132,9 @@ impl CsvLayer {
             );
             self.line += memchr::memchr_iter(b'\n', &input[..nin]).count() as u64;
             self.offset += nin as u64;
+            if nin > 0 {
+                self.last = input[nin - 1];
+            }
             input = &input[nin..];
             self.used += nout;
             self.nends += nend;
@@ -163,8 +170,9 @@ impl CsvLayer {
                     self.record(ctx, out);
                     self.used = 0;
                     self.nends = 0;
-                    self.record_line = self.line;
-                    self.record_offset = self.offset;
+                    let crlf = u64::from(self.last == b'\r');
+                    self.record_line = self.line + crlf;
+                    self.record_offset = self.offset + crlf;
                 }
                 ReadRecordResult::End => return,
             }

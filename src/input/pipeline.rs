@@ -188,6 +188,14 @@ impl Pipeline {
             _ if first_line.starts_with("Record ") => {
                 self.layer = Layer::Json(JsonLayer::new(None));
             }
+            _ if first_line.starts_with("Log Name:") => {
+                self.reject(
+                    ctx,
+                    "this is an Event Viewer text (.txt) export: it has only rendered messages. In \
+                     Event Viewer use \"Save All Events As\" .evtx (or XML) instead"
+                        .into(),
+                );
+            }
             _ if super::splunk::is_date_line(first_line) => {
                 self.layer = Layer::Splunk(SplunkLayer::new())
             }

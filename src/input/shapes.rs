@@ -214,7 +214,11 @@ fn recognise(obj: &Map<String, Value>) -> Option<Format> {
     if k("group") && k("kind") && (k("document") || k("documents")) {
         return Some(Format::Chainsaw);
     }
-    if (k("Event") && at(obj, "Event.System").is_some()) || k("Event_attributes") {
+    if k("Event_attributes") {
+        // evtx-crate JSON with separated attributes: what `chainsaw search` writes.
+        return Some(Format::Chainsaw);
+    }
+    if k("Event") && at(obj, "Event.System").is_some() {
         return Some(Format::EvtxDumpJson);
     }
     if k("RuleTitle") && k("Timestamp") {
@@ -263,6 +267,16 @@ fn normalise(
         forced => Some(forced),
     };
     let format = schema.unwrap_or_else(|| container.ecs_format());
+    if format == Format::Chainsaw && obj.contains_key("group") && obj.contains_key("kind") {
+        ctx.detect(format);
+        for doc in tools::chainsaw_hunt(&obj) {
+            match doc {
+                Ok(doc) => ctx.emit(doc, loc, out),
+                Err(reason) => ctx.error(loc, reason),
+            }
+        }
+        return;
+    }
     let result: Result<Vec<Map<String, Value>>, String> = match format {
         Format::Ndjson | Format::Json => Ok(vec![obj]),
         Format::KibanaTimeline => Err(TIMELINE.to_string()),

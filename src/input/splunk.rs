@@ -82,7 +82,7 @@ pub(crate) fn classic(raw: &str, tz: Option<Offset>) -> Result<Map<String, Value
     // The Subject block comes first; the task block after it.
     let (subject, task) = match message.find("Task Information:") {
         Some(i) => message.split_at(i),
-        None => (message.as_str(), ""),
+        None => (message.as_str(), message.as_str()),
     };
     w.data(Some("SubjectUserSid"), label(subject, "Security ID:"));
     w.data(Some("SubjectUserName"), label(subject, "Account Name:"));

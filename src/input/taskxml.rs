@@ -131,6 +131,14 @@ fn principal(node: &Node) -> Map<String, Value> {
 
 /// Parses TaskContent; `None` when it is empty or not a readable `<Task>` document.
 pub(crate) fn parse(content: &str, task_name: Option<&str>) -> Option<Map<String, Value>> {
+    // NXLog / OTRF and EvtxECmd hand TaskContent over still XML-escaped (`&lt;?xml ...`).
+    let unescaped;
+    let content = if content.trim_start().starts_with("&lt;") {
+        unescaped = quick_xml::escape::unescape(content).ok()?.into_owned();
+        unescaped.as_str()
+    } else {
+        content
+    };
     let body = strip_prologue(content);
     if body.trim().is_empty() {
         return None;

@@ -34,7 +34,7 @@ fn parse_offset(s: &str) -> Option<i64> {
     };
     let (h, m) = match digits.split_once(':') {
         Some((h, m)) => (h, m),
-        None if digits.len() == 4 => (&digits[..2], &digits[2..]),
+        None if digits.len() == 4 => (digits.get(..2).unwrap_or(""), digits.get(2..).unwrap_or("")),
         None => (digits, "0"),
     };
     if h.is_empty() || h.len() > 2 || m.len() > 2 || !all_digits(h) || !all_digits(m) {
@@ -221,7 +221,7 @@ fn kibana(text: &str, assume: Option<Offset>) -> Option<String> {
     let (mon, day) = md.split_once(' ')?;
     let month = MONTHS
         .iter()
-        .position(|m| mon.len() >= 3 && mon[..3].eq_ignore_ascii_case(m))?;
+        .position(|m| mon.get(..3).is_some_and(|p| p.eq_ignore_ascii_case(m)))?;
     let mut p = Parts {
         year: year.trim().parse().ok()?,
         month: month as i64 + 1,
@@ -257,7 +257,10 @@ fn us(text: &str, assume: Option<Offset>) -> Option<String> {
     c.eat(b' ').then_some(())?;
     c.hms(&mut p)?;
     let rest = c.rest().trim();
-    let (ampm, zone_text) = rest.split_at(rest.len().min(2));
+    let (ampm, zone_text) = match (rest.get(..2), rest.get(2..)) {
+        (Some(a), Some(z)) => (a, z),
+        _ => return None,
+    };
     match ampm.to_ascii_uppercase().as_str() {
         "AM" if p.hour == 12 => p.hour = 0,
         "AM" if p.hour <= 12 => {}

@@ -92,33 +92,34 @@ pub(crate) fn evtx_event(event: &Map<String, Value>) -> Result<WinEvent, String>
     Ok(w)
 }
 
-/// evtx_dump JSON / JSONL and Chainsaw (`search` records, `hunt` detections).
+/// evtx_dump JSON / JSONL and Chainsaw `search` records: one `Event` object.
 pub(crate) fn evtx_json(obj: Map<String, Value>) -> Result<Vec<Map<String, Value>>, String> {
-    // Chainsaw hunt: unwrap document.data / documents[].data.
-    if obj.contains_key("group") && obj.contains_key("kind") {
-        let mut docs = Vec::new();
-        let mut datas: Vec<&Value> = Vec::new();
-        if let Some(d) = at(&obj, "document.data") {
-            datas.push(d);
-        }
-        if let Some(Value::Array(list)) = obj.get("documents") {
-            datas.extend(list.iter().filter_map(|d| d.get("data")));
-        }
-        if datas.is_empty() {
-            return Err("Chainsaw detection without document data".into());
-        }
-        for d in datas {
-            let Some(Value::Object(event)) = d.get("Event") else {
-                return Err("Chainsaw detection document is not an EVTX event".into());
-            };
-            docs.push(evtx_event(event)?.into_ecs());
-        }
-        return Ok(docs);
-    }
     match obj.get("Event") {
         Some(Value::Object(event)) => Ok(vec![evtx_event(event)?.into_ecs()]),
         _ => Err("evtx JSON record has no Event object".into()),
     }
+}
+
+/// A Chainsaw `hunt` detection: `document.data` (individual) or each of `documents[].data`
+/// (aggregate), each mapped on its own so one bad document does not hide the others.
+pub(crate) fn chainsaw_hunt(obj: &Map<String, Value>) -> Vec<Result<Map<String, Value>, String>> {
+    let mut datas: Vec<&Value> = Vec::new();
+    if let Some(d) = at(obj, "document.data") {
+        datas.push(d);
+    }
+    if let Some(Value::Array(list)) = obj.get("documents") {
+        datas.extend(list.iter().filter_map(|d| d.get("data")));
+    }
+    if datas.is_empty() {
+        return vec![Err("Chainsaw detection without document data".into())];
+    }
+    datas
+        .into_iter()
+        .map(|d| match d.get("Event") {
+            Some(Value::Object(event)) => evtx_event(event).map(WinEvent::into_ecs),
+            _ => Err("Chainsaw detection document is not an EVTX event".into()),
+        })
+        .collect()
 }
 
 /// Hayabusa's abbreviated channel names back to the real ones.
@@ -162,10 +163,18 @@ pub(crate) fn hayabusa_json(
         Some(to_iso_utc(&ts, tz).ok_or_else(|| format!("unreadable Hayabusa Timestamp {ts:?}"))?);
     // AllFieldInfo / ExtraFieldInfo carry EventData names verbatim.
     for key in ["AllFieldInfo", "ExtraFieldInfo"] {
-        if let Some(Value::Object(extra)) = obj.get(key) {
-            for (k, v) in extra {
-                w.data(Some(k), data_text(v));
+        match obj.get(key) {
+            Some(Value::Object(extra)) => {
+                for (k, v) in extra {
+                    w.data(Some(k), data_text(v));
+                }
             }
+            Some(Value::String(text)) => {
+                for (k, v) in split_details(text) {
+                    w.data(Some(k), Some(v));
+                }
+            }
+            _ => {}
         }
     }
     match obj.get("Details") {
@@ -207,13 +216,12 @@ fn split_details(text: &str) -> Vec<(&str, String)> {
             {
                 out.push((k, v.to_string()));
             }
-            _ => match out.last_mut() {
-                Some((_, prev)) => {
+            _ => {
+                if let Some((_, prev)) = out.last_mut() {
                     prev.push_str(" ¦ ");
                     prev.push_str(seg);
                 }
-                None => {}
-            },
+            }
         }
     }
     out

@@ -137,9 +137,15 @@ fn render_keywords(k: &str) -> Vec<String> {
 }
 
 fn outcome(keywords: &[String]) -> Option<&'static str> {
-    if keywords.iter().any(|k| k == "Audit Success") {
+    if keywords
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case("Audit Success"))
+    {
         Some("success")
-    } else if keywords.iter().any(|k| k == "Audit Failure") {
+    } else if keywords
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case("Audit Failure"))
+    {
         Some("failure")
     } else {
         None
@@ -205,6 +211,11 @@ fn is_security(doc: &Map<String, Value>) -> bool {
 /// Applies the security ingest pipeline's steps that the rule depends on, in place. Returns
 /// whether the document was a Security-channel event.
 pub(crate) fn apply_security_pipeline(doc: &mut Map<String, Value>) -> bool {
+    // The Winlogbeat pipeline stores `winlog.record_id` as a string (keyword in the mapping).
+    if let Some(Value::Number(n)) = at(doc, "winlog.record_id") {
+        let text = n.to_string();
+        set(doc, "winlog.record_id", s(text));
+    }
     if !is_security(doc) {
         return false;
     }
@@ -261,7 +272,13 @@ pub(crate) fn categorise(doc: &mut Map<String, Value>) {
     let content = text_at(doc, "winlog.event_data.TaskContent")
         .or_else(|| text_at(doc, "winlog.event_data.TaskContentNew"));
     let task_name = text_at(doc, "winlog.event_data.TaskName");
-    if let Some(task) = content.and_then(|c| taskxml::parse(&c, task_name.as_deref())) {
+    // As the System integration does: `name` from TaskName always, the rest when TaskContent
+    // is present and readable.
+    let task = match content.and_then(|c| taskxml::parse(&c, task_name.as_deref())) {
+        Some(task) => Some(task),
+        None => task_name.map(|n| Map::from_iter([("name".to_string(), s(n))])),
+    };
+    if let Some(task) = task {
         set(doc, "winlog.scheduled_task", Value::Object(task));
     }
 }

@@ -116,3 +116,35 @@ test('EqlError from the CommonJS copy is an instance of the ESM EqlError and vic
   );
   assert.deepEqual(out, [true, true, false]);
 });
+
+test('TypeScript: the types of the import and require entries check against real use', () => {
+  writeFileSync(
+    join(scratch, 'use.mts'),
+    `import { Correlator, Query, EqlError, builtinRules, parseQuery, type EqlResult, type CorrelatorOptions } from 'eqlite';
+     const options: CorrelatorOptions = { rule: builtinRules()[0].id, size: 10, resultPosition: 'head' };
+     const c = new Correlator(options);
+     const pushed: EqlResult[] = [...c.push('{}'), ...c.push(new Uint8Array()), ...c.pushEvent({ a: 1 })];
+     const { results, summary } = c.finish();
+     const seen: number = summary.events_seen + summary.input_error_count + results.length + pushed.length;
+     const kind: 'event' | 'sequence' = new Query('any where true', { timestampField: 't' }).kind;
+     try { parseQuery('x'); } catch (e) { if (e instanceof EqlError) { const at: number | undefined = e.start; console.log(at, seen, kind); } }\n`,
+  );
+  writeFileSync(
+    join(scratch, 'use.cts'),
+    `import eqlite = require('eqlite');
+     const c = new eqlite.Correlator({ query: 'any where true' });
+     const r: eqlite.EqlResult[] = c.push(new Uint8Array());
+     const v: string = eqlite.version();
+     console.log(r, v, new eqlite.Query('any where true').joinKeys);\n`,
+  );
+  const tsc = join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc');
+  // lib esnext: wasm-bindgen's classes declare [Symbol.dispose].
+  const args = ['--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--lib', 'esnext,dom'];
+  execFileSync(process.execPath, [tsc, ...args, 'use.mts', 'use.cts'], { cwd: scratch, encoding: 'utf8' });
+  // And a misuse must be caught, or the check above proves nothing.
+  writeFileSync(join(scratch, 'misuse.mts'), `import { Correlator } from 'eqlite';\nnew Correlator({ query: 1 });\n`);
+  assert.throws(
+    () => execFileSync(process.execPath, [tsc, ...args, 'misuse.mts'], { cwd: scratch, encoding: 'utf8', stdio: 'pipe' }),
+    (e) => /TS2322/.test(e.stdout),
+  );
+});

@@ -1,0 +1,630 @@
+//! One test per export format, on fixtures written by the project (tests/data/input/<format>/):
+//! the detected format, the normalised rule fields, and the error report of the malformed variant.
+
+use crate::input_support::*;
+use eqlite::input::Format;
+use serde_json::json;
+
+fn t(action: &str, host: &str, task: &str, user: &str) -> (String, String, String, String) {
+    (action.into(), host.into(), task.into(), user.into())
+}
+
+fn created(host: &str, task: &str, user: &str) -> (String, String, String, String) {
+    t("scheduled-task-created", host, task, user)
+}
+
+fn deleted(host: &str, task: &str, user: &str) -> (String, String, String, String) {
+    t("scheduled-task-deleted", host, task, user)
+}
+
+#[test]
+fn kibana_discover_csv() {
+    let (events, s) = read(&data("kibana-csv/discover-report.csv"), "report.csv");
+    assert_eq!(s.format, Some(Format::KibanaCsv));
+    assert_eq!((events.len(), s.error_count), (3, 0), "{:?}", s.errors);
+    let task = "\\OneDrive Startup Task-S-1-5-21-3333583805-2625453883-3--83901-1003";
+    assert_eq!(
+        rule_fields(&events[0]),
+        json!({"@timestamp": "2025-06-25T10:02:51.123Z", "event.action": "scheduled-task-created",
+               "event.category": ["iam", "configuration"], "user.name": "Administrator",
+               "winlog.computer_name": "WIN-SVR-2019-ST", "winlog.event_data.TaskName": task})
+    );
+    // Thousands separators removed from numbers; the multi-line quoted TaskContent cell is read
+    // whole, and a `'-` inside it is kept (only `'` + formula character at the start of a cell is
+    // Kibana's escape). ECS rows are taken as they are: no fields are derived.
+    assert_eq!(field(&events[0], "winlog.record_id"), json!(51234));
+    let content = field(&events[0], "winlog.event_data.TaskContent");
+    let content = content.as_str().unwrap_or_default();
+    assert!(
+        content.starts_with("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<Task"),
+        "{content}"
+    );
+    assert!(content.contains("<Arguments>'-https://ms-onedrive"));
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.actions.command"),
+        json!(null)
+    );
+    // `'-` and `-` are missing values; a comma inside a task name is not an array separator.
+    assert_eq!(
+        field(&events[1], "winlog.event_data.TaskContent"),
+        json!(null)
+    );
+    assert_eq!(field(&events[2], "user.name"), json!(null));
+    assert_eq!(
+        field(&events[2], "winlog.event_data.TaskName"),
+        json!("\\Task, with comma")
+    );
+    assert_eq!(events[1].provenance().line, Some(11));
+    assert_eq!(
+        s.notes,
+        vec!["Kibana CSV dates carry no time zone; read as UTC (time_zone option)"]
+    );
+
+    // The time-zone option moves zone-less dates, and is stated.
+    let opts = eqlite::ReaderOptions {
+        time_zone: "+02:00".into(),
+        ..Default::default()
+    };
+    let (events, s) = eqlite::input::read_all(&data("kibana-csv/discover-report.csv"), opts);
+    assert_eq!(
+        field(&events[0], "@timestamp"),
+        json!("2025-06-25T08:02:51.123Z")
+    );
+    assert!(s.notes[0].contains("read as +02:00"));
+    let opts = eqlite::ReaderOptions {
+        time_zone: "Mars/Olympus".into(),
+        ..Default::default()
+    };
+    let (_, s) = eqlite::input::read_all(&data("kibana-csv/discover-report.csv"), opts);
+    assert!(s.errors[0]
+        .reason
+        .starts_with("time zone \"Mars/Olympus\" is not supported"));
+}
+
+#[test]
+fn kibana_csv_malformed_semicolons_and_event_codes() {
+    let (events, s) = read(&data("kibana-csv/discover-report-malformed.csv"), "bad.csv");
+    assert_eq!(s.format, Some(Format::KibanaCsv));
+    // `;` separator sniffed; `event.action` derived from `event.code` as the pipeline would.
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("WIN-SVR-2019-ST", "\\Updater", "Administrator"),
+            deleted("WIN-SVR-2019-ST", "\\Updater", "Administrator"),
+        ]
+    );
+    assert_eq!(error_lines(&s), vec![
+        "bad.csv:3: CSV row has 3 cells but the header has 5 columns",
+        "bad.csv:4: unreadable @timestamp \"Juni 25, 2025 um 10:03\" (expected Kibana's \"MMM D, YYYY @ HH:mm:ss.SSS\" or ISO-8601)",
+    ]);
+    assert_eq!(events[1].provenance().record, Some(4));
+}
+
+#[test]
+fn event_viewer_csv_and_txt_are_explained() {
+    let (events, s) = read(&data("kibana-csv/eventviewer-export.csv"), "ev.csv");
+    assert!(events.is_empty());
+    assert!(
+        s.errors[0]
+            .reason
+            .starts_with("this is an Event Viewer CSV export"),
+        "{:?}",
+        s.errors
+    );
+    let (events, s) = read(&data("unusable/eventviewer.txt"), "ev.txt");
+    assert!(events.is_empty());
+    assert!(s.errors[0]
+        .reason
+        .starts_with("this is an Event Viewer text (.txt) export"));
+}
+
+#[test]
+fn winlogbeat_raw_output() {
+    let (events, s) = read(&data("winlogbeat-raw/winlogbeat-8.ndjson"), "wlb.ndjson");
+    assert_eq!(s.format, Some(Format::WinlogbeatRaw));
+    assert_eq!(s.error_count, 0);
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("fs02.offsec.lan", "\\smbservice", "admmig"),
+            deleted("fs02.offsec.lan", "\\smbservice", "admmig"),
+        ]
+    );
+    assert_eq!(
+        field(&events[0], "event.type"),
+        json!(["creation", "admin"])
+    );
+    assert_eq!(
+        field(&events[0], "user.id"),
+        json!("S-1-5-21-4230534742-2542757381-3142984815-1111")
+    );
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.actions.arguments"),
+        json!("/C whoami")
+    );
+    // A code outside the scheduled-task family keeps the beat's own fields.
+    assert_eq!(field(&events[2], "event.action"), json!("Process Creation"));
+    assert_eq!(field(&events[2], "event.category"), json!(null));
+
+    let (events, s) = read(
+        &data("winlogbeat-raw/winlogbeat-8-malformed.ndjson"),
+        "bad.ndjson",
+    );
+    assert_eq!(events.len(), 2);
+    assert_eq!(s.error_count, 1);
+    assert!(error_lines(&s)[0].starts_with("bad.ndjson:2: invalid JSON (EOF while parsing"));
+    // Unreadable TaskContent is not an error: the task keeps its name only.
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.name"),
+        json!("\\smbservice")
+    );
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.actions.command"),
+        json!(null)
+    );
+    // A numeric `winlog.event_id` without `event.code` still maps.
+    assert_eq!(
+        field(&events[1], "event.action"),
+        json!("scheduled-task-deleted")
+    );
+    assert_eq!(field(&events[1], "event.code"), json!("4699"));
+}
+
+#[test]
+fn windows_xml_wevtutil_fragments() {
+    let (events, s) = read(&data("windows-xml/wevtutil-fragments.xml"), "q.xml");
+    assert_eq!(s.format, Some(Format::WindowsXml));
+    assert_eq!(s.error_count, 0);
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("DC01.contoso.local", "\\Microsoft\\StartListener", "dadmin"),
+            deleted("DC01.contoso.local", "\\Microsoft\\StartListener", "dadmin"),
+        ]
+    );
+    // Nine fraction digits kept; single-quoted attributes; escaped TaskContent parsed.
+    assert_eq!(
+        field(&events[0], "@timestamp"),
+        json!("2015-09-23T02:03:06.944522200Z")
+    );
+    assert_eq!(field(&events[0], "winlog.record_id"), json!("344740"));
+    assert_eq!(field(&events[0], "winlog.process.pid"), json!(516));
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.actions.arguments"),
+        json!("-port 4444 & exit")
+    );
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.principals.run_level"),
+        json!("HighestAvailable")
+    );
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.triggers.type"),
+        json!("logon")
+    );
+    // An empty TaskContent element leaves the key out, as Winlogbeat does.
+    assert!(!events[1].has_field("winlog.event_data.TaskContent"));
+    // Streamed in tiny pieces: same result.
+    let (chunked, s2) = read_chunked(&data("windows-xml/wevtutil-fragments.xml"), "q.xml", 5);
+    assert_eq!((chunked, s2.error_count), (events, 0));
+}
+
+#[test]
+fn windows_xml_event_viewer_utf16_and_splunk() {
+    let (events, s) = read(&data("windows-xml/eventviewer-utf16le.xml"), "ev.xml");
+    assert_eq!(s.format, Some(Format::WindowsXml));
+    assert_eq!(s.error_count, 0);
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("WKS-07.corp.example", "\\Überprüfung", "jsmith"),
+            deleted("WKS-07.corp.example", "\\Überprüfung", "jsmith"),
+        ]
+    );
+    assert_eq!(
+        field(&events[0], "winlog.event_data.FQDN"),
+        json!("WKS-07.corp.example")
+    );
+    let (chunked, _) = read_chunked(&data("windows-xml/eventviewer-utf16le.xml"), "ev.xml", 3);
+    assert_eq!(chunked, events);
+
+    let (events, s) = read(
+        &data("windows-xml/splunk-xmlwineventlog.json"),
+        "splunk.json",
+    );
+    assert_eq!(s.format, Some(Format::SplunkWinEventLog));
+    assert_eq!(
+        task_events(&events),
+        vec![created(
+            "SRV-DB-02.corp.example",
+            "\\GoogleUpdateTaskMachine",
+            "svc_deploy"
+        )]
+    );
+}
+
+#[test]
+fn windows_xml_malformed() {
+    let (events, s) = read(&data("windows-xml/wevtutil-malformed.xml"), "bad.xml");
+    assert_eq!(events.len(), 2);
+    assert_eq!(error_lines(&s), vec![
+        "bad.xml:2: XML error at byte 379: ill-formed document: expected `</Event>`, but `</Evnt>` was found",
+        "bad.xml:3: <Event> has no <System>",
+        "bad.xml:5: XML ends inside an event (truncated?): \"<Event xmlns=\\\"http://schemas.microsoft.c\"",
+    ]);
+    assert_eq!(events[1].provenance().record, Some(4));
+}
+
+#[test]
+fn evtx_dump_json_and_jsonl() {
+    let (events, s) = read(&data("evtx-dump/evtx_dump.json"), "dump.json");
+    assert_eq!(s.format, Some(Format::EvtxDumpJson));
+    assert_eq!(s.error_count, 0);
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("fs02.offsec.lan", "\\smbservice", "admmig"),
+            deleted("fs02.offsec.lan", "\\smbservice", "admmig"),
+        ]
+    );
+    assert_eq!(
+        field(&events[0], "@timestamp"),
+        json!("2020-07-11T21:38:17.351448Z")
+    );
+    assert_eq!(
+        field(&events[0], "winlog.provider_guid"),
+        json!("{54849625-5478-4994-A5BA-3E3B0328C30D}")
+    );
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.actions.arguments"),
+        json!("/C whoami > C:\\Windows\\Temp\\out.txt")
+    );
+    // `Record N` lines give the record number.
+    assert_eq!(events[1].provenance().record, Some(1230359));
+    assert_eq!(events[1].provenance().line, Some(48));
+
+    let (events, s) = read(&data("evtx-dump/evtx_dump-malformed.jsonl"), "bad.jsonl");
+    assert_eq!(s.format, Some(Format::EvtxDumpJson));
+    assert_eq!(events.len(), 2);
+    // `EventID` with Qualifiers (`{"#attributes":…, "#text": 4698}`) still maps.
+    assert_eq!(field(&events[0], "event.code"), json!("4698"));
+    let errs = error_lines(&s);
+    assert_eq!(
+        errs[0],
+        "bad.jsonl:2: evtx JSON record has no System.EventID"
+    );
+    assert!(errs[1].starts_with("bad.jsonl:3: invalid JSON"));
+}
+
+#[test]
+fn chainsaw_search_and_hunt() {
+    let (events, s) = read(&data("chainsaw/search.jsonl"), "search.jsonl");
+    assert_eq!(s.format, Some(Format::Chainsaw));
+    assert_eq!(
+        task_events(&events),
+        vec![created(
+            "fs01.offsec.lan",
+            "\\Microsoft\\SynchronizeTimeZone",
+            "admmig"
+        )]
+    );
+    assert_eq!(field(&events[0], "winlog.process.pid"), json!(556));
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.actions.command"),
+        json!("C:\\ProgramData\\SynchronizeTimeZone.exe")
+    );
+
+    let (events, s) = read(&data("chainsaw/hunt.json"), "hunt.json");
+    assert_eq!(s.format, Some(Format::Chainsaw));
+    let task = "\\Microsoft\\SynchronizeTimeZone";
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("fs01.offsec.lan", task, "admmig"),
+            deleted("fs01.offsec.lan", task, "admmig")
+        ]
+    );
+    // The aggregate detection also has a document without a System block: that one is reported,
+    // the good one beside it kept.
+    assert_eq!(
+        error_lines(&s),
+        vec!["hunt.json:3: evtx JSON record has no Event.System"]
+    );
+}
+
+#[test]
+fn hayabusa_jsonl_and_csv() {
+    let (events, s) = read(&data("hayabusa/timeline.jsonl"), "h.jsonl");
+    assert_eq!(s.format, Some(Format::Hayabusa));
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("srvdefender01.offsec.lan", "\\eviltask", "admmig"),
+            deleted("srvdefender01.offsec.lan", "\\eviltask", "admmig"),
+        ]
+    );
+    // Local time with offset -> UTC.
+    assert_eq!(
+        field(&events[0], "@timestamp"),
+        json!("2021-04-21T13:30:00.589Z")
+    );
+    assert_eq!(field(&events[0], "winlog.channel"), json!("Security"));
+    assert_eq!(field(&events[0], "winlog.logon.id"), json!("0x6fc89e"));
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.actions.arguments"),
+        json!("-nop -w hidden -enc SQBFAFgA")
+    );
+    assert_eq!(
+        error_lines(&s),
+        vec!["h.jsonl:3: unreadable Hayabusa Timestamp \"yesterday\""]
+    );
+
+    let (events, s) = read(&data("hayabusa/timeline.csv"), "h.csv");
+    assert_eq!(s.format, Some(Format::Hayabusa));
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("srvdefender01.offsec.lan", "\\eviltask", "admmig"),
+            deleted("srvdefender01.offsec.lan", "\\eviltask", "admmig"),
+        ]
+    );
+    // ` ¦ ` inside TaskContent is kept in the content, not taken as a new Details item.
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.actions.arguments"),
+        json!("/c echo a: b ¦ c")
+    );
+    assert_eq!(field(&events[0], "user.domain"), json!("OFFSEC"));
+    assert_eq!(
+        error_lines(&s),
+        vec!["h.csv:4: CSV row has 5 cells but the header has 10 columns"]
+    );
+}
+
+#[test]
+fn evtxecmd_csv_and_json() {
+    let (events, s) = read(&data("evtxecmd/kape-security.csv"), "kape.csv");
+    assert_eq!(s.format, Some(Format::EvtxECmdCsv));
+    assert_eq!(s.error_count, 0);
+    let pair = vec![
+        created("fs02.offsec.lan", "\\smbservice", "admmig"),
+        deleted("fs02.offsec.lan", "\\smbservice", "admmig"),
+    ];
+    assert_eq!(task_events(&events), pair);
+    // Zone-less UTC `TimeCreated`; the Payload is the source; without it, PayloadData1/UserName.
+    assert_eq!(
+        field(&events[0], "@timestamp"),
+        json!("2020-07-11T21:38:17.3514486Z")
+    );
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.actions.command"),
+        json!("cmd.exe")
+    );
+    assert_eq!(field(&events[1], "user.domain"), json!("OFFSEC"));
+    assert_eq!(field(&events[0], "event.outcome"), json!("success"));
+    assert_eq!(events[1].provenance().line, Some(3));
+
+    let (events, s) = read(&data("evtxecmd/kape-security.json"), "kape.json");
+    assert_eq!(s.format, Some(Format::EvtxECmdJson));
+    assert_eq!(task_events(&events), pair);
+    assert_eq!(
+        field(&events[1], "@timestamp"),
+        json!("2020-07-11T21:38:17.4452024Z")
+    );
+
+    let (events, s) = read(&data("evtxecmd/kape-security-malformed.csv"), "bad.csv");
+    assert_eq!(
+        task_events(&events),
+        vec![deleted("fs02.offsec.lan", "\\smbservice", "admmig")]
+    );
+    assert_eq!(
+        error_lines(&s),
+        vec![
+            "bad.csv:2: unreadable EvtxECmd TimeCreated \"11.07.2020 21:38\"",
+            "bad.csv:4: CSV row has 4 cells but the header has 25 columns",
+        ]
+    );
+}
+
+#[test]
+fn sentinel_securityevent_windowsevent_and_portal_csv() {
+    let (events, s) = read(&data("sentinel/securityevent.json"), "se.json");
+    assert_eq!(s.format, Some(Format::Sentinel));
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("WKS-07.corp.example", "\\Updater", "jsmith"),
+            deleted("WKS-07.corp.example", "\\Updater", "jsmith"),
+            created(
+                "DC01.corp.example",
+                "\\Microsoft\\Windows\\Defrag\\ScheduledDefrag",
+                "DC01$"
+            ),
+        ]
+    );
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.actions.command"),
+        json!("rundll32.exe")
+    );
+    assert_eq!(
+        error_lines(&s),
+        vec!["se.json:4: EventData XML: XML ends inside <EventData>"]
+    );
+
+    let (events, s) = read(&data("sentinel/portal-export.csv"), "portal.csv");
+    assert_eq!(s.format, Some(Format::Sentinel));
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("WKS-07.corp.example", "\\Updater", "jsmith"),
+            deleted("WKS-07.corp.example", "\\Updater", "jsmith"),
+        ]
+    );
+    assert_eq!(
+        field(&events[0], "@timestamp"),
+        json!("2022-03-31T10:51:35.857Z")
+    );
+    assert_eq!(s.error_count, 1);
+    assert!(
+        s.errors[0]
+            .reason
+            .starts_with("TimeGenerated \"31.03.2022 10:53\""),
+        "{:?}",
+        s.errors
+    );
+}
+
+#[test]
+fn defender_device_events() {
+    let (events, s) = read(&data("mde/deviceevents.csv"), "mde.csv");
+    assert_eq!(s.format, Some(Format::DefenderDeviceEvents));
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("wks-07.corp.example", "\\Updater", "jsmith"),
+            deleted("wks-07.corp.example", "\\Updater", "jsmith"),
+        ]
+    );
+    // No Security event code: this is sensor telemetry; the row is kept under `mde`.
+    assert_eq!(field(&events[0], "event.code"), json!(null));
+    assert_eq!(field(&events[0], "mde.ReportId"), json!("12011"));
+    assert_eq!(
+        error_lines(&s),
+        vec!["mde.csv:4: unreadable Timestamp \"not a date\""]
+    );
+
+    let (events, s) = read(&data("mde/streaming-api.json"), "eh.json");
+    assert_eq!(s.format, Some(Format::DefenderDeviceEvents));
+    // No SubjectUserName: InitiatingProcessAccountName (`system`, which `*$` does not exclude).
+    assert_eq!(
+        task_events(&events),
+        vec![created(
+            "wks-07.corp.example",
+            "\\Microsoft\\Windows\\UpdateOrchestrator\\Schedule Scan",
+            "system"
+        )]
+    );
+}
+
+#[test]
+fn splunk_wineventlog_classic() {
+    let (events, s) = read(&data("splunk/wineventlog-security.txt"), "wel.txt");
+    assert_eq!(s.format, Some(Format::SplunkWinEventLog));
+    assert_eq!(s.error_count, 0);
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created(
+                "SRV-DB-02.corp.example",
+                "\\GoogleUpdateTaskMachine",
+                "svc_deploy"
+            ),
+            deleted(
+                "SRV-DB-02.corp.example",
+                "\\GoogleUpdateTaskMachine",
+                "svc_deploy"
+            ),
+        ]
+    );
+    assert_eq!(
+        field(&events[0], "@timestamp"),
+        json!("2024-11-29T14:11:26Z")
+    );
+    assert_eq!(field(&events[0], "winlog.record_id"), json!("7731992"));
+    assert_eq!(field(&events[0], "user.domain"), json!("CORP"));
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.author"),
+        json!("CORP\\svc_deploy")
+    );
+    assert!(!events[1].has_field("winlog.event_data.TaskContent"));
+    assert_eq!(
+        s.notes,
+        vec!["Splunk WinEventLog times carry no zone; read as UTC (time_zone option)"]
+    );
+
+    let (events, s) = read(&data("splunk/wineventlog-malformed.txt"), "bad.txt");
+    assert_eq!(events.len(), 1);
+    assert_eq!(
+        error_lines(&s),
+        vec![
+            "bad.txt:1: Splunk WinEventLog record has no EventCode",
+            "bad.txt:6: unreadable Splunk time \"13/45/2024 02:11:27 PM\"",
+        ]
+    );
+    assert_eq!(
+        field(&events[0], "winlog.event_data.TaskName"),
+        json!("\\GoogleUpdateTaskMachine")
+    );
+}
+
+#[test]
+fn nxlog_json() {
+    let (events, s) = read(&data("nxlog/nxlog.json"), "nx.json");
+    assert_eq!(s.format, Some(Format::Nxlog));
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("WORKSTATION6.theshire.local", "\\Updater", "pgustavo"),
+            deleted("WORKSTATION6.theshire.local", "\\Updater", "pgustavo"),
+        ]
+    );
+    // Signed Keywords read as the audit mask; zone-less EventTime uses the time-zone option.
+    assert_eq!(field(&events[0], "event.outcome"), json!("success"));
+    assert_eq!(
+        field(&events[0], "@timestamp"),
+        json!("2020-09-21T23:04:00Z")
+    );
+    assert_eq!(
+        field(&events[0], "winlog.scheduled_task.actions.command"),
+        json!("C:\\Users\\Public\\u.exe")
+    );
+    assert_eq!(error_lines(&s), vec!["nx.json:3: EventTime \"sometime\" has no time zone and none is usable (time_zone option)"]);
+}
+
+#[test]
+fn unusable_inputs_are_explained() {
+    let (events, s) = read(&data("unusable/timeline-export.ndjson"), "tl.ndjson");
+    assert!(events.is_empty());
+    assert_eq!(s.format, Some(Format::KibanaTimeline));
+    assert!(s.errors[0]
+        .reason
+        .starts_with("this is a Kibana Security Timeline export"));
+
+    let (events, s) = read(&data("unusable/sysmon-only.ndjson"), "sysmon.ndjson");
+    assert_eq!(events.len(), 2);
+    assert_eq!(s.error_count, 0);
+    assert!(
+        s.notes
+            .iter()
+            .any(|n| n.starts_with("this is Sysmon data only")),
+        "{:?}",
+        s.notes
+    );
+
+    let (events, s) = read(&data("unusable/report.pdf"), "report.pdf");
+    assert!(events.is_empty());
+    assert_eq!(s.format, None);
+    assert!(s.errors[0]
+        .reason
+        .starts_with("this looks like a PDF document"));
+}
+
+#[test]
+fn mixed_inputs_in_one_file_and_gzip() {
+    let mut mixed = data("ndjson/agent-4698-4699.ndjson");
+    mixed.extend(data("winlogbeat-raw/winlogbeat-8.ndjson"));
+    mixed.extend(data("hayabusa/timeline.jsonl"));
+    let (events, s) = read(&mixed, "mixed.ndjson");
+    assert_eq!(s.format, Some(Format::Ndjson));
+    assert_eq!(events.len(), 3 + 3 + 2);
+    assert_eq!(task_events(&events).len(), 3 + 2 + 2);
+
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&data("windows-xml/eventviewer-utf16le.xml"))
+        .unwrap();
+    let gz = gz.finish().unwrap();
+    let (events, s) = read_chunked(&gz, "ev.xml.gz", 100);
+    assert_eq!(
+        (s.format, events.len(), s.error_count),
+        (Some(Format::WindowsXml), 2, 0)
+    );
+}
