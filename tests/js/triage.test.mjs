@@ -281,3 +281,19 @@ test('a detection-rules TOML file loads with its metadata and investigation guid
   // js-processor-era documents lack: the rule file really is what runs.
   assert.deepEqual(await rows(page), []);
 });
+
+test('a Kibana Discover CSV gives its match; an Event Viewer CSV is explained with what to export instead', async () => {
+  const { page } = h;
+  const data = (f) => readFileSync(join(repoRoot, 'tests', 'data', 'input', 'kibana-csv', f));
+  const status = await runAndWait(page, () =>
+    dropFiles(page, [
+      { name: 'discover-report.csv', buffer: data('discover-report.csv') },
+      { name: 'eventviewer-export.csv', buffer: data('eventviewer-export.csv') },
+    ]),
+  );
+  const found = await rows(page);
+  assert.equal(found.length, 1, `rows: ${JSON.stringify(found)}; status: ${status}`);
+  assert.deepEqual(found[0].slice(0, 3), ['WIN-SVR-2019-ST', '\\OneDrive Startup Task-S-1-5-21-3333583805-2625453883-3--83901-1003', 'Administrator']);
+  assert.equal(found[0][5], '29 s');
+  assert.match(await page.textContent('#problems'), /eventviewer-export\.csv.*Event Viewer CSV.*\.evtx/);
+});

@@ -32,6 +32,7 @@ export class EqliteTriage extends HTMLElement {
     this.input = $('textarea', {
       id: 'events-input',
       rows: 8,
+      wrap: 'off',
       spellcheck: 'false',
       autocomplete: 'off',
       placeholder: 'Paste events here (NDJSON, a JSON array, an Elasticsearch response, Kibana CSV, Windows XML…), or drop files anywhere on the page.',
