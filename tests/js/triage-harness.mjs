@@ -124,14 +124,18 @@ export function triageHarness({ viewport = { width: 1280, height: 720 } } = {}) 
 export async function runAndWait(page, start = () => page.click('#run')) {
   const before = await page.locator('#status').textContent();
   await start();
-  await page.waitForFunction(
-    (old) => {
-      const s = document.querySelector('#status').textContent;
-      return s !== old && !s.startsWith('Reading') && !document.querySelector('#run').disabled;
-    },
-    before,
-    { timeout: 120_000 },
-  );
+  try {
+    await page.waitForFunction(
+      (old) => {
+        const s = document.querySelector('#status').textContent;
+        return s !== old && !s.startsWith('Reading') && !document.querySelector('#run').disabled;
+      },
+      before,
+      { timeout: Number(process.env.TRIAGE_RUN_TIMEOUT_MS ?? 120_000) },
+    );
+  } catch (error) {
+    throw new Error(`the run did not finish: status before ${JSON.stringify(before)}, now ${JSON.stringify(await page.textContent('#status'))}`, { cause: error });
+  }
   return page.locator('#status').textContent();
 }
 

@@ -99,7 +99,7 @@ test('an exception added from a row removes that row and shows 1 suppressed', as
   assert.equal((await rows(page)).length, 1);
   const status = await runAndWait(page, () => page.click('#matches tbody tr button.exclude[data-field="user.name"]'));
   assert.deepEqual(await rows(page), [], `status: ${status}`);
-  assert.match(status, / 0 matches; 1 suppressed by exceptions\./);
+  assert.match(status, / 0 matches; 1 suppressed by 1 exception\./);
   assert.match(await page.textContent('#suppressed'), /1 suppressed/);
   assert.match(await page.textContent('#exceptions-list'), /user\.name is "jdoe"\s*1 suppressed/);
   assert.match(await page.getAttribute('#suppressed', 'title'), /run twice/);
@@ -133,6 +133,18 @@ test('an exception added from a row removes that row and shows 1 suppressed', as
   );
   assert.deepEqual(await rows(page), [], `status: ${imported}`);
   assert.match(await page.textContent('#exceptions-list'), /winlog\.event_data\.TaskName matches "\*OneDrive\*" AND user\.name is not "admin"\s*1 suppressed/);
+  // The builder makes the other operators without JSON: "is one of" that does not apply, and a
+  // "does not exist" on a field every event has: neither suppresses anything more.
+  await runAndWait(page, () => page.click('#exceptions-list button.remove'));
+  await page.fill('#exception-field', 'user.name');
+  await page.selectOption('#exception-operator', 'is_one_of');
+  await page.fill('#exception-value', 'svc_backup, admin');
+  await runAndWait(page, () => page.click('#exception-add'));
+  await page.fill('#exception-field', 'winlog.computer_name');
+  await page.selectOption('#exception-operator', 'does_not_exist');
+  const last = await runAndWait(page, () => page.click('#exception-add'));
+  assert.equal((await rows(page)).length, 1, `status: ${last}`);
+  assert.match(await page.textContent('#exceptions-list'), /user\.name is one of "svc_backup", "admin"\s*0 suppressed[\s\S]*winlog\.computer_name does not exist\s*0 suppressed/);
 });
 
 test('hostile TaskName and TaskContent are shown as text and execute nothing', async () => {

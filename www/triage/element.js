@@ -237,6 +237,7 @@ export class EqliteTriage extends HTMLElement {
     this.table.set(this.rows);
     this.exportButtons.forEach((b) => (b.disabled = this.rows.length === 0));
     let suppressed = 0;
+    state.exceptionsApplied = m.exceptionsApplied;
     if (m.exceptionsApplied) {
       const shown = new Set(state.results.map(resultId));
       suppressed = state.baseline.filter((r) => !shown.has(resultId(r))).length;
@@ -287,7 +288,7 @@ export class EqliteTriage extends HTMLElement {
     if (summary.input_error_count) parts.push(`${plural(summary.input_error_count, 'record')} could not be read (details below)`);
     if (summary.skipped) parts.push(`${plural(summary.skipped, 'event')} had no usable @timestamp and were skipped`);
     if (summary.late) parts.push(`${plural(summary.late, 'event')} arrived too far out of time order to be correlated`);
-    const tail = suppressed ? `; ${count(suppressed)} suppressed by exceptions` : '';
+    const tail = state.exceptionsApplied ? `; ${count(suppressed)} suppressed by ${plural(state.items.length, 'exception')}` : '';
     return `${parts.join('; ')}. ${plural(this.rows.length, 'match', 'matches')}${tail}.`;
   }
 

@@ -1,7 +1,20 @@
 // The exceptions panel: the list (remembered in localStorage), how many matches each suppressed,
 // removing, importing and exporting (Kibana's exception item JSON).
 import { h, count, plural, download } from './dom.js';
-import { describeItem, loadStored, store, toJson, parseExceptions, makeIsItem, suppressedBy } from './exceptions.js';
+import { describeItem, loadStored, store, toJson, parseExceptions, makeIsItem, makeItem, suppressedBy } from './exceptions.js';
+
+/** The operators of Kibana's exception builder, and the entry each makes: [type, negated]. */
+const CHOICES = { is: 'is', is_not: 'is not', is_one_of: 'is one of', is_not_one_of: 'is not one of', matches: 'matches', does_not_match: 'does not match', exists: 'exists', does_not_exist: 'does not exist' };
+const CHOICE_TYPES = {
+  is: ['match', false],
+  is_not: ['match', true],
+  is_one_of: ['match_any', false],
+  is_not_one_of: ['match_any', true],
+  matches: ['wildcard', false],
+  does_not_match: ['wildcard', true],
+  exists: ['exists', false],
+  does_not_exist: ['exists', true],
+};
 
 const METHOD =
   'How this is counted: the rule is run twice over the same input, with and without exceptions. ' +
@@ -32,8 +45,42 @@ export class ExceptionsPanel {
       ),
       this.error,
     );
+    root.insertBefore(this.builder(), this.error);
     this.importInput.addEventListener('change', () => this.importFile(this.importInput.files[0]));
     this.render();
+  }
+
+  /** A form for one-entry exceptions with any operator (more entries: import JSON). */
+  builder() {
+    const field = h('input', { type: 'text', id: 'exception-field', value: 'user.name', 'aria-label': 'Field', list: 'exception-fields', spellcheck: 'false' });
+    const fields = h('datalist', { id: 'exception-fields' }, ['user.name', 'winlog.event_data.TaskName', 'winlog.computer_name', 'host.name', 'winlog.event_data.SubjectLogonId'].map((f) => h('option', { value: f })));
+    const operator = h(
+      'select',
+      { id: 'exception-operator', 'aria-label': 'Operator' },
+      Object.entries(CHOICES).map(([key, label]) => h('option', { value: key }, label)),
+    );
+    const value = h('input', { type: 'text', id: 'exception-value', 'aria-label': 'Value (for "is one of": comma-separated)', placeholder: 'value', spellcheck: 'false' });
+    const add = h('button', { type: 'submit', id: 'exception-add' }, 'Add exception');
+    const form = h('form', { class: 'exception-builder', 'aria-label': 'Add an exception' }, field, fields, operator, value, add);
+    const sync = () => (value.disabled = operator.value.endsWith('exists'));
+    operator.addEventListener('change', sync);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const [type, negated] = CHOICE_TYPES[operator.value];
+      const entry = { field: field.value.trim(), operator: negated ? 'excluded' : 'included', type };
+      if (type === 'match_any') entry.value = value.value.split(',').map((v) => v.trim()).filter(Boolean);
+      else if (type !== 'exists') entry.value = value.value;
+      if (!entry.field || (type !== 'exists' && !entry.value.length)) {
+        this.error.textContent = 'An exception needs a field and a value.';
+        this.error.hidden = false;
+        return;
+      }
+      this.error.hidden = true;
+      this.set([...this.items, makeItem([entry])]);
+      value.value = '';
+    });
+    sync();
+    return form;
   }
 
   set(items) {

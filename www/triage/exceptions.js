@@ -123,17 +123,15 @@ export function parseExceptions(text) {
 
 const newId = () => (globalThis.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`).toString();
 
-/** An exception item with one `is` entry. */
-export function makeIsItem(field, value, name) {
-  return {
-    item_id: newId(),
-    name: name ?? `${field} is ${JSON.stringify(value)}`,
-    description: 'Added from the eqlite triage page',
-    type: 'simple',
-    entries: [{ field, operator: 'included', type: 'match', value: String(value) }],
-    created_at: new Date().toISOString(),
-  };
+/** An exception item from entries made on this page. */
+export function makeItem(entries) {
+  const item = { item_id: newId(), name: '', description: 'Added from the eqlite triage page', type: 'simple', entries, created_at: new Date().toISOString() };
+  item.name = describeItem(item);
+  return item;
 }
+
+/** An exception item with one `is` entry ("exclude this user"). */
+export const makeIsItem = (field, value) => makeItem([{ field, operator: 'included', type: 'match', value: String(value) }]);
 
 export function loadStored(storage = globalThis.localStorage) {
   try {
