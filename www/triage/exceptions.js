@@ -50,7 +50,7 @@ export function wildcardMatch(pattern, text) {
 }
 
 function equals(value, s) {
-  if (typeof value === 'number') return Number(s) === value || String(value) === s;
+  if (typeof value === 'number') return (s.trim() !== '' && Number(s) === value) || String(value) === s;
   return String(value) === s;
 }
 
