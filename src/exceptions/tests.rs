@@ -150,6 +150,10 @@ fn numbers_and_booleans_compare_as_keywords_would() {
     assert!(l.matches(&event(json!({"event": {"code": 4698}}))));
     assert!(l.matches(&event(json!({"event": {"code": "4698"}}))));
     assert!(!l.matches(&event(json!({"event": {"code": "04698"}}))));
+    let empty = list(json!([item(
+        json!([{"field": "event.code", "operator": "included", "type": "match", "value": ""}])
+    )]));
+    assert!(!empty.matches(&event(json!({"event": {"code": 0}}))));
     let b = list(json!([item(
         json!([{"field": "ok", "operator": "included", "type": "match", "value": "true"}])
     )]));
