@@ -260,11 +260,12 @@ test('the documented mount() embeds the same UI in another page', async () => {
 test('dark mode and a narrow window keep everything readable without sideways scrolling', async () => {
   const { page } = h;
   await page.emulateMedia({ colorScheme: 'dark' });
-  await page.setViewportSize({ width: 420, height: 800 });
   await page.click('#load-sample');
   await page.waitForFunction(() => document.querySelector('#events-input').value.length > 0);
   await runAndWait(page);
   assert.equal((await rows(page)).length, 1);
+  await page.screenshot({ path: join(screenshots, 'triage-dark-1280x720.png') });
+  await page.setViewportSize({ width: 420, height: 800 });
   const [bg, fg] = await page.evaluate(() => {
     const s = getComputedStyle(document.querySelector('.panel'));
     return [s.backgroundColor, s.color];

@@ -31,7 +31,7 @@ export class EqliteTriage extends HTMLElement {
     const $ = (tag, attrs, ...kids) => h(tag, attrs, ...kids);
     this.input = $('textarea', {
       id: 'events-input',
-      rows: 8,
+      rows: 6,
       wrap: 'off',
       spellcheck: 'false',
       autocomplete: 'off',

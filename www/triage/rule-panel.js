@@ -75,7 +75,7 @@ export class RulePanel {
         this.fileInput,
         this.reset,
       ),
-      h('details', { class: 'guide-box' }, h('summary', {}, 'Investigation guide'), this.guide),
+      h('details', { class: 'guide-box' }, h('summary', {}, 'Description and investigation guide'), this.guide),
     );
     this.editor.addEventListener('input', () => this.queryEdited());
     this.editor.addEventListener('scroll', () => (this.mirror.scrollTop = this.editor.scrollTop));
@@ -93,12 +93,14 @@ export class RulePanel {
       ['Risk score', rule.risk_score ?? rule.riskScore],
       ['MITRE ATT&CK', attackRefs(rule).flatMap((r, i) => (i ? [', ', link(r)] : [link(r)]))],
       ['Schedule', schedule(rule)],
-      ['Description', rule.description],
     ];
     this.meta.replaceChildren(
       ...rows.filter(([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && !v.length)).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
     );
-    this.guide.replaceChildren(rule.note ? renderMarkdown(rule.note) : h('p', { class: 'muted' }, 'This rule has no investigation guide.'));
+    this.guide.replaceChildren(
+      rule.description ? h('p', { class: 'description' }, rule.description) : '',
+      rule.note ? renderMarkdown(rule.note) : h('p', { class: 'muted' }, 'This rule has no investigation guide.'),
+    );
     this.editor.value = rule.query ?? '';
     this.reset.hidden = true;
     this.setError(null);
