@@ -113,16 +113,30 @@ test('the page has the stable ids and the headers tests rely on', async () => {
     'host', 'task', 'user', 'created', 'deleted', 'gap',
   ]);
   assert.match(await page.textContent('#status'), /Ready/);
+  assert.match(await page.inputValue('#events-input'), /scheduled-task-created/);
 });
 
-test('one click on the built-in sample shows its one match', async () => {
+const sampleRow = [
+  'WKS-FIN-07.corp.example', '\\OneDrive Sync Helper', 'jdoe', '2024-05-02T09:14:03.210Z', '2024-05-02T09:14:43.871Z', '41 s',
+];
+
+test('the first screen shows the sample\'s one match after one click on #run', async () => {
+  assert.deepEqual(await rows(), []);
+  await runAndWait();
+  assert.deepEqual(await rows(), [sampleRow]);
+  assert.match(await page.textContent('#status'), /Read 9 events from the text box.*1 match\./);
+});
+
+test('Clear empties everything and Load sample brings the sample back', async () => {
+  await page.click('#clear');
+  assert.equal(await page.inputValue('#events-input'), '');
+  await runAndWait();
+  assert.deepEqual(await rows(), []);
+  assert.match(await page.textContent('#status'), /Read 0 events.*0 matches\./);
   await page.click('#load-sample');
   await page.waitForFunction(() => document.querySelector('#events-input').value.length > 0);
   await runAndWait();
-  assert.deepEqual(await rows(), [
-    ['WKS-FIN-07.corp.example', '\\OneDrive Sync Helper', 'jdoe', '2024-05-02T09:14:03.210Z', '2024-05-02T09:14:43.871Z', '41 s'],
-  ]);
-  assert.match(await page.textContent('#status'), /Read 9 events from the text box.*1 match\./);
+  assert.deepEqual(await rows(), [sampleRow]);
 });
 
 test('pasted js-processor-era Winlogbeat events give exactly the one expected match', async (t) => {

@@ -1,0 +1,108 @@
+//! Crossing the boundary: Rust errors to `EqlError`s (with UTF-16 positions) and results to plain
+//! JSON-compatible JS values.
+
+use crate::correlator::Summary as CorrelatorSummary;
+use crate::error::{Error, ErrorKind};
+use crate::input::InputError;
+use crate::{Event, Provenance};
+use js_sys::Reflect;
+use serde::Serialize;
+use serde_wasm_bindgen::Serializer;
+use std::sync::Arc;
+use wasm_bindgen::prelude::*;
+
+/// A JS `Error` named `EqlError` with a stable `code` (pkg/errors.js makes `instanceof` work).
+pub(super) fn eql_error(code: &str, message: &str) -> JsValue {
+    let error = js_sys::Error::new(message);
+    error.set_name("EqlError");
+    set(&error, "code", &JsValue::from_str(code));
+    error.into()
+}
+
+/// A query error with its position converted to what JS needs: 1-based line and column (chars),
+/// UTF-16 `start`/`end` offsets, and the caret frame rendered by the core.
+pub(super) fn query_error(error: &Error, text: &str) -> JsValue {
+    let js = eql_error(error.kind().as_str(), error.message());
+    if let Some(span) = error.span() {
+        let (start, end) = span.to_utf16(text);
+        let (line, column) = span.line_column(text);
+        set(&js, "start", &JsValue::from(start as f64));
+        set(&js, "end", &JsValue::from(end as f64));
+        set(&js, "line", &JsValue::from(line as f64));
+        set(&js, "column", &JsValue::from(column as f64));
+    }
+    set(&js, "caret", &JsValue::from_str(&error.to_string()));
+    js
+}
+
+pub(super) fn option_error(message: &str) -> JsValue {
+    eql_error(ErrorKind::Option.as_str(), message)
+}
+
+pub(super) fn input_error(message: &str) -> JsValue {
+    eql_error(ErrorKind::Input.as_str(), message)
+}
+
+pub(super) fn set(target: &JsValue, key: &str, value: &JsValue) {
+    // Setting a property on a fresh Error or Object cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+/// Serializes as plain objects and arrays (never JS `Map`s: toolchain trap 5).
+pub(super) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value
+        .serialize(&Serializer::json_compatible())
+        .map_err(|e| eql_error("internal", &e.to_string()))
+}
+
+/// An unreadable input record, as JS sees it.
+#[derive(Debug, Serialize)]
+pub(super) struct InputProblem {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<Arc<str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offset: Option<u64>,
+    reason: String,
+}
+
+impl From<&InputError> for InputProblem {
+    fn from(e: &InputError) -> Self {
+        InputProblem {
+            file: e.file.clone(),
+            line: e.line,
+            record: e.record,
+            offset: e.offset,
+            reason: e.reason.clone(),
+        }
+    }
+}
+
+/// `finish()`'s summary: the correlator's counts (same names as the CLI) plus the input errors.
+#[derive(Serialize)]
+pub(super) struct Summary<'a> {
+    #[serde(flatten)]
+    pub(super) correlator: CorrelatorSummary,
+    pub(super) input_error_count: u64,
+    pub(super) input_errors: &'a [InputProblem],
+}
+
+/// An event pushed as a JS object, numbered `record` within `file` for its provenance.
+pub(super) fn event_from_js(
+    value: JsValue,
+    file: Option<&str>,
+    record: u64,
+) -> Result<Event, JsValue> {
+    let value: serde_json::Value = serde_wasm_bindgen::from_value(value)
+        .map_err(|e| input_error(&format!("event {record} is not JSON-like: {e}")))?;
+    let provenance = Provenance {
+        file: file.map(Arc::from),
+        record: Some(record),
+        ..Provenance::default()
+    };
+    Event::from_value(value, provenance)
+        .ok_or_else(|| input_error(&format!("event {record} is not an object")))
+}

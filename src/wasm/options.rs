@@ -1,0 +1,199 @@
+//! Option objects from JS, checked by hand: serde-wasm-bindgen ignores `deny_unknown_fields`
+//! (toolchain trap 5), and a misspelt option silently ignored would give wrong answers. Every
+//! unknown key and wrong type is an `EqlError` (code "option") naming the key.
+
+use super::convert::{option_error, query_error};
+use crate::compile::{Query, QueryBuilder, ResultPosition};
+use crate::correlator::DEFAULT_REORDER_WINDOW_MS;
+use crate::input::Format;
+use crate::rules::{self, Rule};
+use js_sys::{Array, Object};
+use std::str::FromStr;
+use wasm_bindgen::prelude::*;
+
+/// The options object as (key, value) pairs, `undefined` values dropped; `undefined`/`null`
+/// options mean none.
+fn entries(options: &JsValue, what: &str) -> Result<Vec<(String, JsValue)>, JsValue> {
+    if options.is_undefined() || options.is_null() {
+        return Ok(Vec::new());
+    }
+    if !options.is_object() || Array::is_array(options) {
+        return Err(option_error(&format!("{what} options must be an object")));
+    }
+    let mut out = Vec::new();
+    for entry in Object::entries(options.unchecked_ref()).iter() {
+        let pair: Array = entry.unchecked_into();
+        let value = pair.get(1);
+        if !value.is_undefined() {
+            out.push((pair.get(0).as_string().unwrap_or_default(), value));
+        }
+    }
+    Ok(out)
+}
+
+fn string(key: &str, value: &JsValue) -> Result<String, JsValue> {
+    value
+        .as_string()
+        .ok_or_else(|| option_error(&format!("option `{key}` must be a string")))
+}
+
+fn count(key: &str, value: &JsValue) -> Result<u64, JsValue> {
+    match value.as_f64() {
+        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => Ok(n as u64),
+        _ => Err(option_error(&format!(
+            "option `{key}` must be a non-negative integer"
+        ))),
+    }
+}
+
+fn unknown(key: &str, known: &str) -> JsValue {
+    option_error(&format!("unknown option `{key}` (known options: {known})"))
+}
+
+/// The query-compiling options shared by `Query` and `Correlator`.
+#[derive(Debug, Default)]
+pub(super) struct QueryOptions {
+    timestamp_field: Option<String>,
+    tiebreaker_field: Option<Option<String>>,
+    event_category_field: Option<String>,
+    size: Option<Option<usize>>,
+    result_position: Option<ResultPosition>,
+}
+
+impl QueryOptions {
+    const KEYS: &'static str =
+        "timestampField, tiebreakerField, eventCategoryField, size, resultPosition";
+
+    /// Reads the options of `new Query(text, options)`.
+    pub(super) fn from_js(options: &JsValue) -> Result<QueryOptions, JsValue> {
+        let mut parsed = QueryOptions::default();
+        for (key, value) in entries(options, "Query")? {
+            if !parsed.take(&key, &value)? {
+                return Err(unknown(&key, Self::KEYS));
+            }
+        }
+        Ok(parsed)
+    }
+
+    /// Takes `key` if it is one of these options; `Ok(false)` if it is not.
+    fn take(&mut self, key: &str, value: &JsValue) -> Result<bool, JsValue> {
+        match key {
+            "timestampField" => self.timestamp_field = Some(string(key, value)?),
+            "eventCategoryField" => self.event_category_field = Some(string(key, value)?),
+            "tiebreakerField" if value.is_null() => self.tiebreaker_field = Some(None),
+            "tiebreakerField" => self.tiebreaker_field = Some(Some(string(key, value)?)),
+            "size" if value.is_null() => self.size = Some(None),
+            "size" => {
+                let n = count(key, value)?;
+                self.size = Some(Some(usize::try_from(n).unwrap_or(usize::MAX)));
+            }
+            "resultPosition" => {
+                self.result_position = Some(match string(key, value)?.as_str() {
+                    "head" => ResultPosition::Head,
+                    "tail" => ResultPosition::Tail,
+                    other => {
+                        return Err(option_error(&format!(
+                            "option `resultPosition` must be \"head\" or \"tail\", not {other:?}"
+                        )))
+                    }
+                });
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Compiles `text`; a rule's own tiebreaker and category fields apply unless overridden
+    /// (as in the CLI).
+    pub(super) fn build(&self, text: &str, rule: Option<&Rule>) -> Result<Query, JsValue> {
+        let tiebreaker = match &self.tiebreaker_field {
+            Some(field) => field.clone(),
+            None => rule.and_then(|r| r.tiebreaker_field.clone()),
+        };
+        let category = self
+            .event_category_field
+            .clone()
+            .or_else(|| rule.and_then(|r| r.event_category_override.clone()))
+            .unwrap_or_else(|| "event.category".to_string());
+        QueryBuilder::new()
+            .timestamp_field(self.timestamp_field.as_deref().unwrap_or("@timestamp"))
+            .tiebreaker_field(tiebreaker.as_deref())
+            .event_category_field(&category)
+            .size(self.size.flatten())
+            .result_position(self.result_position.unwrap_or(ResultPosition::Tail))
+            .build(text)
+            .map_err(|e| query_error(&e, text))
+    }
+}
+
+/// What `new Correlator(options)` needs: the compiled query and how to read input.
+#[derive(Debug)]
+pub(super) struct CorrelatorOptions {
+    pub(super) query: Query,
+    pub(super) format: Format,
+    /// `None`: buffer everything until `finish()` (exact for input in any order).
+    pub(super) reorder_window_ms: Option<u64>,
+}
+
+impl CorrelatorOptions {
+    const KEYS: &'static str = "query, rule, format, reorderWindow, timestampField, \
+                                tiebreakerField, eventCategoryField, size, resultPosition";
+
+    pub(super) fn from_js(options: &JsValue) -> Result<CorrelatorOptions, JsValue> {
+        if options.is_undefined() || options.is_null() {
+            return Err(option_error(
+                "Correlator needs options naming a `query` or a `rule`",
+            ));
+        }
+        let mut query_options = QueryOptions::default();
+        let (mut query, mut rule, mut format) = (None, None, Format::Auto);
+        let mut reorder_window_ms = Some(DEFAULT_REORDER_WINDOW_MS);
+        for (key, value) in entries(options, "Correlator")? {
+            match key.as_str() {
+                "query" => query = Some(string(&key, &value)?),
+                "rule" => rule = Some(string(&key, &value)?),
+                "format" => {
+                    format = Format::from_str(&string(&key, &value)?)
+                        .map_err(|e| option_error(&format!("option `format`: {e}")))?;
+                }
+                "reorderWindow" if value.is_null() => reorder_window_ms = None,
+                "reorderWindow" => reorder_window_ms = Some(count(&key, &value)?),
+                _ if query_options.take(&key, &value)? => {}
+                _ => return Err(unknown(&key, Self::KEYS)),
+            }
+        }
+        let query = match (query, rule) {
+            (Some(text), None) => query_options.build(&text, None)?,
+            (None, Some(rule)) => {
+                let rule = resolve_rule(&rule)?;
+                query_options.build(&rule.query, Some(&rule))?
+            }
+            _ => {
+                return Err(option_error(
+                    "Correlator options need exactly one of `query` and `rule`",
+                ))
+            }
+        };
+        Ok(CorrelatorOptions {
+            query,
+            format,
+            reorder_window_ms,
+        })
+    }
+}
+
+/// A rule given as a built-in id or as the text of a detection-rules TOML file.
+fn resolve_rule(rule: &str) -> Result<Rule, JsValue> {
+    let builtin = rules::builtin();
+    if rule == builtin.id {
+        return Ok(builtin);
+    }
+    if !rule.contains('\n') && !rule.contains('=') {
+        return Err(option_error(&format!(
+            "option `rule`: unknown built-in rule {rule:?} (built-in: {:?}); \
+             or pass the text of a detection-rules TOML file",
+            builtin.id
+        )));
+    }
+    rules::from_toml(rule).map_err(|e| option_error(&format!("option `rule`: {e}")))
+}

@@ -1,0 +1,76 @@
+//! The TypeScript declarations of the option and result objects, emitted into the generated
+//! `.d.ts` next to the classes wasm-bindgen declares itself (one place for the JS shapes).
+//!
+//! Naming: methods, getters and options are camelCase (JS convention); result and summary objects
+//! keep the engine's field names (`join_keys`, `_source`, `events_seen`), the same as the CLI's
+//! JSON output, so one parser serves both.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** Options of `new Query(text, options)`. */
+export interface QueryOptions {
+  /** Field holding each event's time (default "@timestamp"). */
+  timestampField?: string;
+  /** Field that orders events with equal timestamps (default none). */
+  tiebreakerField?: string | null;
+  /** Field holding the event category that `process where` tests (default "event.category"). */
+  eventCategoryField?: string;
+  /** At most this many results (default unlimited). */
+  size?: number | null;
+  /** Which results `size` keeps: "head" (first) or "tail" (last, the default, as Elasticsearch). */
+  resultPosition?: "head" | "tail";
+}
+/** Options of `new Correlator(options)`: exactly one of `query` and `rule`. */
+export interface CorrelatorOptions extends QueryOptions {
+  /** EQL query text. */
+  query?: string;
+  /** A built-in rule id (see builtinRules()) or the text of an Elastic detection-rules TOML file. */
+  rule?: string;
+  /** Input format of push() chunks, e.g. "ndjson" (default: detected from the data). */
+  format?: string;
+  /** How long (ms of event time) to wait for out-of-order events before a result is final. */
+  reorderWindow?: number;
+}
+/** What a query is, as told by parseQuery() and the Query getters. */
+export interface QueryInfo {
+  kind: "event" | "sequence";
+  /** The join key fields (`by`) of the first stage. */
+  joinKeys: string[];
+  /** `maxspan` in milliseconds, if any. */
+  maxspanMs?: number;
+  /** Every field the query reads, sorted. */
+  fields: string[];
+}
+/** Where an event came from. */
+export interface Provenance { file?: string; line?: number; record?: number; offset?: number }
+/** One event of a result (or a missing-event placeholder of a `![...]` stage). */
+export interface ResultEvent { _source: Record<string, unknown>; _provenance?: Provenance; missing?: true }
+/** One result: a sequence (with its join key values) or a single event. */
+export interface EqlResult { join_keys?: unknown[]; events: ResultEvent[] }
+/** A record the input reader could not read. */
+export interface InputProblem { file?: string; line?: number; record?: number; offset?: number; reason: string }
+/** What happened during a run (field names as in the CLI's JSON). */
+export interface Summary {
+  /** Events read or pushed. */
+  events_seen: number;
+  /** Per stage, events that matched it. */
+  stage_hits: number[];
+  /** Events skipped for lack of a usable timestamp (the first ones in skipped_examples). */
+  skipped: number;
+  skipped_examples: { provenance: Provenance; reason: string }[];
+  /** Events that arrived too far out of order to be correlated (see reorderWindow). */
+  late: number;
+  late_examples: { provenance: Provenance; timestamp_ms: number; behind_ms: number }[];
+  open_sequences: number;
+  buffered: number;
+  /** Results returned. */
+  matches: number;
+  /** Records the input reader could not read (the first ones are listed in input_errors). */
+  input_error_count: number;
+  input_errors: InputProblem[];
+}
+/** A built-in rule. */
+export interface RuleInfo { id: string; name: string; description: string; severity: string; risk_score?: number; query: string }
+"#;
