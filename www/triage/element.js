@@ -131,17 +131,35 @@ export class EqliteTriage extends HTMLElement {
   engineReady(info) {
     this.features = info.features ?? {};
     this.querySelector('#version').textContent = info.version ?? '';
+    this.starting = true;
     this.rulePanel = new RulePanel(this.rulePanelRoot, this.engine, () => this.ruleChanged());
     const rule = info.rules?.[0];
     if (rule) this.rulePanel.show(rule, { rule: rule.id });
     else this.setStatus('This eqlite build has no built-in rule; load one from a TOML file.');
-    this.runButton.disabled = !rule;
-    if (rule) this.setStatus('Ready. Paste events, drop or open files (Security.evtx, Kibana CSV, NDJSON, an Elasticsearch response…), or load the sample; then “Run rule” (Ctrl+Enter).');
+    if (!rule) return;
+    // The first screen holds the sample, so one click on "Run rule" already shows a match; the
+    // button is enabled only afterwards, so nothing typed or pasted is overwritten by it.
+    this.fetchSample()
+      .then((text) => {
+        if (this.input.value === '') this.input.value = text;
+        this.setStatus('Ready. The text box holds a small sample: press “Run rule” (Ctrl+Enter), or paste, drop or open your own events (Security.evtx, Kibana CSV, NDJSON, an Elasticsearch response…).');
+      })
+      .catch((error) => this.setStatus(`Ready (the sample could not be loaded: ${error.message}). Paste, drop or open events, then press “Run rule”.`))
+      .finally(() => {
+        this.starting = false;
+        this.ruleChanged();
+      });
+  }
+
+  async fetchSample() {
+    const response = await fetch(new URL('../sample.ndjson', import.meta.url));
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response.text();
   }
 
   ruleChanged() {
     if (!this.rulePanel) return;
-    this.runButton.disabled = this.runId !== null || !this.rulePanel.valid || !this.rulePanel.current();
+    this.runButton.disabled = this.starting || this.runId !== null || !this.rulePanel.valid || !this.rulePanel.current();
   }
 
   setStatus(text) {
@@ -156,8 +174,7 @@ export class EqliteTriage extends HTMLElement {
 
   inputs() {
     if (this.files.length) return { inputs: this.files.map((file) => ({ name: file.name, file })), source: plural(this.files.length, 'file') };
-    if (this.input.value.trim()) return { inputs: [{ name: 'pasted', text: this.input.value }], source: 'the text box' };
-    return null;
+    return { inputs: [{ name: 'pasted', text: this.input.value }], source: 'the text box' };
   }
 
   run() {
@@ -167,11 +184,8 @@ export class EqliteTriage extends HTMLElement {
       this.setStatus('Fix the query first (see the error under it).');
       return;
     }
-    const what = this.inputs();
-    if (!what) {
-      this.setStatus('Nothing to read yet: paste events, drop files or open them.');
-      return;
-    }
+    // An empty text box is a run over nothing ("Read 0 events"), which says so plainly.
+    const what = this.inputs() ?? { inputs: [{ name: 'pasted', text: '' }], source: 'the text box' };
     const items = this.exceptions.items;
     const state = { results: [], baseline: [], fileErrors: [], source: what.source, items };
     this.runButton.disabled = true;
@@ -288,7 +302,9 @@ export class EqliteTriage extends HTMLElement {
     if (summary.input_error_count) parts.push(`${plural(summary.input_error_count, 'record')} could not be read (details below)`);
     if (summary.skipped) parts.push(`${plural(summary.skipped, 'event')} had no usable @timestamp and were skipped`);
     if (summary.late) parts.push(`${plural(summary.late, 'event')} arrived too far out of time order to be correlated`);
-    const tail = state.exceptionsApplied ? `; ${count(suppressed)} suppressed by ${plural(state.items.length, 'exception')}` : '';
+    let tail = '';
+    if (state.exceptionsApplied) tail = `; ${count(suppressed)} suppressed by ${plural(state.items.length, 'exception')}`;
+    else if (state.items.length) tail = `; ${plural(state.items.length, 'exception')} NOT applied (see the notice)`;
     return `${parts.join('; ')}. ${plural(this.rows.length, 'match', 'matches')}${tail}.`;
   }
 
@@ -318,9 +334,7 @@ export class EqliteTriage extends HTMLElement {
 
   async loadSample() {
     try {
-      const response = await fetch(new URL('../sample.ndjson', import.meta.url));
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      this.input.value = await response.text();
+      this.input.value = await this.fetchSample();
       this.clearFiles();
       this.setStatus('Sample loaded: a scheduled task created and deleted 40 s later, among noise. Press “Run rule”.');
     } catch (error) {

@@ -63,6 +63,10 @@ function parseRule({ id, toml }) {
 /** Correlator options; `exceptions` is only sent when there are some. */
 function correlatorOptions(rule, exceptions) {
   const options = rule.query !== undefined ? { query: rule.query } : { rule: rule.rule };
+  // No reorder window: the rule's relevant events are held until the end, so files may come in
+  // any order (exports are rarely sorted, and several files overlap in time). Only events that
+  // can take part in a sequence are held, so memory follows them, not the input size.
+  options.reorderWindow = null;
   if (exceptions) options.exceptions = exceptions;
   return options;
 }
