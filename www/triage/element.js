@@ -237,6 +237,11 @@ export class EqliteTriage extends HTMLElement {
     this.rate.textContent = '';
     this.ruleChanged();
     if (m.cancelled) {
+      // A partial run proves nothing, and the previous results belong to other input: show none.
+      this.rows = [];
+      this.table.set([]);
+      this.exportButtons.forEach((b) => (b.disabled = true));
+      this.select(null);
       this.setStatus(`Cancelled after ${(m.elapsedMs / 1000).toFixed(1)} s; nothing was kept from the partial run.`);
       return;
     }
