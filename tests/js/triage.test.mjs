@@ -235,10 +235,10 @@ test('keyboard only: Tab to a row, Enter shows its details, the timeline span se
   await page.focus('#matches tbody tr');
   await page.keyboard.press('Enter');
   assert.match(await page.textContent('#detail h3'), /OneDrive Sync Helper on WKS-FIN-07/);
-  assert.equal(await page.getAttribute('#matches tbody tr', 'aria-selected'), 'true');
+  assert.equal(await page.getAttribute('#matches tbody tr', 'aria-current'), 'true');
   await page.focus('#timeline .span');
   await page.keyboard.press('Enter');
-  assert.equal(await page.evaluate(() => document.activeElement.closest('tr')?.getAttribute('aria-selected')), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('tr')?.getAttribute('aria-current')), 'true');
   // Live validation: an error is underlined at its position while typing.
   await page.fill('#rule-query', 'sequence by x\n  [iam where ]');
   await page.locator('#query-error:not(:empty)').waitFor();

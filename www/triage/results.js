@@ -85,7 +85,7 @@ export class ResultsTable {
           {
             tabindex: 0,
             class: [row.host !== previousHost ? 'group-start' : '', row === this.selected ? 'selected' : ''].join(' ').trim() || undefined,
-            'aria-selected': row === this.selected ? 'true' : 'false',
+            'aria-current': row === this.selected ? 'true' : 'false',
             title: row.provenance.map(where).join(' → '),
             onclick: (e) => {
               if (!e.target.closest('button')) this.select(row);
@@ -156,7 +156,7 @@ export class ResultsTable {
     for (const tr of this.tbody.rows) {
       const on = tr.row === row;
       tr.classList.toggle('selected', on);
-      tr.setAttribute('aria-selected', on ? 'true' : 'false');
+      tr.setAttribute('aria-current', on ? 'true' : 'false');
       if (on && focus) tr.focus();
     }
     this.onSelect(row);
