@@ -23,7 +23,8 @@ test('pasted js-processor-era Winlogbeat fixtures give one row \\test1, with the
   const { page } = h;
   const { ndjson, count } = jsProcessorEraNdjson(dir);
   await page.fill('#events-input', ndjson);
-  const status = await runAndWait(page);
+  // Paste-and-see: a paste into the box runs the rule at once, no button needed.
+  const status = await runAndWait(page, () => page.dispatchEvent('#events-input', 'paste'));
   const found = await rows(page);
   assert.equal(found.length, 1, `rows: ${JSON.stringify(found)}`);
   assert.deepEqual(found[0].slice(0, 3), ['DC_TEST2k12.TEST.SAAS', '\\test1', 'at_adm']);
@@ -89,6 +90,18 @@ test('a malformed file is named with its problem and the other files are still p
   assert.match(await page.textContent('#problems'), /broken-Security\.evtx/);
   await page.click('#matches tbody tr:has-text("test1")');
   assert.match(await page.textContent('#detail'), /es-response\.json.*→ later\.ndjson/);
+  // Sorting, filtering and the per-host groups.
+  const hosts = async () => (await rows(page)).map((r) => r[0]);
+  assert.deepEqual(await hosts(), ['DC_TEST2k12.TEST.SAAS', 'fs02.offsec.lan']);
+  await page.click('#matches th button:text("host")');
+  assert.deepEqual(await hosts(), ['fs02.offsec.lan', 'DC_TEST2k12.TEST.SAAS']);
+  assert.equal(await page.getAttribute('#matches th:has-text("host")', 'aria-sort'), 'descending');
+  await page.fill('#filter', 'smbserv');
+  assert.deepEqual(await hosts(), ['fs02.offsec.lan']);
+  await page.fill('#filter', '');
+  await page.click('#hosts button:has-text("DC_TEST2k12")');
+  assert.deepEqual(await hosts(), ['DC_TEST2k12.TEST.SAAS']);
+  assert.match(await page.textContent('#matches-help'), /1 of 2 matches shown/);
 });
 
 test('an exception added from a row removes that row and shows 1 suppressed', async () => {
