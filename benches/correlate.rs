@@ -2,6 +2,7 @@
 //! next to a raw line-split baseline and a parse-only run. `cargo bench --bench correlate`;
 //! `EQLITE_BENCH_EVENTS` sets the number of events (default 200 000).
 
+use eqlite::input::{Format, Reader, ReaderOptions};
 use eqlite::{rules, Event, Provenance, Query};
 use std::hint::black_box;
 use std::time::Instant;
@@ -20,7 +21,7 @@ fn generate(count: usize) -> Vec<u8> {
         let secs = ts / 1000;
         let (h, m, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
         let stamp = format!("2024-05-01T{h:02}:{m:02}:{s:02}.{:03}Z", ts % 1000);
-        let host = format!("WS{:03}.corp.example", state % 50);
+        let host = format!("WS{:03}.corp.example", (state >> 8) % 20);
         let (code, action, category) = match state % 1000 {
             0..=1 => (
                 4698,
@@ -39,11 +40,12 @@ fn generate(count: usize) -> Vec<u8> {
             ),
             _ => (4624, "logged-in", "[\"authentication\"]"),
         };
-        let task = format!("\\Task{}", (state >> 20) % 4);
-        let user = if state % 7 == 0 {
+        // JSON-escaped backslash: the task name is `\TaskN`.
+        let task = format!("\\\\Task{}", (state >> 20) % 2);
+        let user = if (state >> 32) % 7 == 0 {
             format!("{}$", host)
         } else {
-            format!("user{}", state % 97)
+            format!("user{}", (state >> 40) % 97)
         };
         let line = format!(
             concat!(
@@ -77,6 +79,7 @@ fn report(name: &str, events: usize, bytes: usize, seconds: f64) {
     );
 }
 
+/// Events parsed with plain serde_json (the floor any JSON input path pays).
 fn events_of(data: &[u8]) -> impl Iterator<Item = Event> + '_ {
     data.split(|&b| b == b'\n')
         .enumerate()
@@ -89,6 +92,28 @@ fn events_of(data: &[u8]) -> impl Iterator<Item = Event> + '_ {
             };
             Event::from_value(value, provenance)
         })
+}
+
+/// Feeds `data` to an `input::Reader` in 64 KiB chunks, as the CLI does.
+fn read_chunked(
+    data: &[u8],
+    format: Format,
+    literals: Option<Vec<Vec<String>>>,
+    mut sink: impl FnMut(Event),
+) {
+    let mut reader = Reader::new(ReaderOptions {
+        format,
+        required_literals: literals,
+        ..ReaderOptions::default()
+    });
+    let mut events = Vec::new();
+    for chunk in data.chunks(1 << 16) {
+        reader.push(chunk, &mut events);
+        events.drain(..).for_each(&mut sink);
+    }
+    reader.finish(&mut events);
+    events.drain(..).for_each(&mut sink);
+    assert_eq!(reader.error_count(), 0, "{:?}", reader.errors().first());
 }
 
 fn main() {
@@ -122,27 +147,48 @@ fn main() {
         data.len(),
         t.elapsed().as_secs_f64(),
     );
+    assert_eq!(parsed, count, "the generator writes valid JSON");
 
-    let query = Query::new(&rules::builtin().query).expect("built-in rule");
     let t = Instant::now();
-    let mut correlator = query.correlator();
-    let mut matches = 0;
-    let mut out = Vec::new();
-    for event in events_of(&data) {
-        correlator.push_into(event, &mut out);
-        matches += out.len();
-        out.clear();
-    }
-    matches += correlator.finish().len();
+    let mut events = 0;
+    read_chunked(&data, Format::Auto, None, |_| events += 1);
     report(
-        "built-in rule end to end",
-        count,
+        "input::Reader (auto)",
+        black_box(events),
         data.len(),
         t.elapsed().as_secs_f64(),
     );
-    let summary = correlator.summary();
-    println!(
-        "{matches} matches, {} late, {} skipped",
-        summary.late, summary.skipped
-    );
+
+    let query = Query::new(&rules::builtin().query).expect("built-in rule");
+    let literals = query.required_literals();
+    for (name, format, literals) in [
+        ("rule end to end (no prefilter)", Format::Auto, None),
+        (
+            "rule end to end (CLI: auto+prefilter)",
+            Format::Auto,
+            Some(literals.clone()),
+        ),
+        (
+            "rule end to end (ndjson+prefilter)",
+            Format::Ndjson,
+            Some(literals),
+        ),
+    ] {
+        let t = Instant::now();
+        let mut correlator = query.correlator();
+        let mut matches = 0;
+        let mut out = Vec::new();
+        read_chunked(&data, format, literals, |event| {
+            correlator.push_into(event, &mut out);
+            matches += out.len();
+            out.clear();
+        });
+        matches += correlator.finish().len();
+        report(name, count, data.len(), t.elapsed().as_secs_f64());
+        let summary = correlator.summary();
+        println!(
+            "    {matches} matches; {} events reached the correlator, {} late, {} skipped",
+            summary.events_seen, summary.late, summary.skipped
+        );
+    }
 }

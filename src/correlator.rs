@@ -25,6 +25,11 @@ use std::sync::Arc;
 /// [`Correlator::with_reorder_window`]`(None)` for the exact batch answer on unordered input.
 pub const DEFAULT_REORDER_WINDOW_MS: u64 = 120_000;
 
+/// The default cap on open partial sequences ([`Correlator::with_max_open_sequences`]): far
+/// above what real rules keep open (the built-in rule holds one per host and task name created
+/// in the last five minutes), low enough that hostile input cannot exhaust a page's memory.
+pub const DEFAULT_MAX_OPEN_SEQUENCES: usize = 1_000_000;
+
 /// How many skipped / late events are kept with their provenance (the counts are exact).
 pub const EXAMPLES_KEPT: usize = 10;
 
@@ -86,6 +91,9 @@ pub struct Summary {
     pub late_examples: Vec<LateEvent>,
     /// Partial sequences still open (plus completed ones waiting for a missing-event window).
     pub open_sequences: usize,
+    /// New partial sequences refused at the open-sequence cap. Non-zero means the results may
+    /// be incomplete (Elasticsearch has no such cap).
+    pub refused_sequences: u64,
     /// Events waiting in the reorder buffer.
     pub buffered: usize,
     /// Results returned so far.
@@ -115,6 +123,26 @@ pub struct Correlator {
 impl Query {
     /// A fresh correlator for one stream of events, with the default reorder window
     /// ([`DEFAULT_REORDER_WINDOW_MS`]).
+    ///
+    /// ```
+    /// use eqlite::{Event, Provenance, Query};
+    /// use serde_json::json;
+    ///
+    /// let query = Query::new(
+    ///     "sequence by host.name with maxspan=1m [iam where true] [process where true]",
+    /// )?;
+    /// let mut correlator = query.correlator();
+    /// let mut results = Vec::new();
+    /// for (ts, category) in [("2024-01-01T00:00:00Z", "iam"), ("2024-01-01T00:00:30Z", "process")] {
+    ///     let doc = json!({"@timestamp": ts, "event": {"category": category}, "host": {"name": "h"}});
+    ///     let event = Event::from_value(doc, Provenance::default()).expect("an object");
+    ///     results.extend(correlator.push(event));
+    /// }
+    /// results.extend(correlator.finish());
+    /// assert_eq!(results.len(), 1);
+    /// assert_eq!(results[0].join_keys, [json!("h")]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn correlator(&self) -> Correlator {
         Correlator::new(self.clone())
     }
@@ -134,7 +162,8 @@ impl Correlator {
         let matcher = Matcher::new(MatcherSpec {
             missing,
             maxspan_ms: query.maxspan_ms(),
-        });
+        })
+        .with_max_open(Some(DEFAULT_MAX_OPEN_SEQUENCES));
         Self {
             is_sequence: query.kind() == QueryKind::Sequence,
             summary: Summary {
@@ -160,6 +189,13 @@ impl Correlator {
     /// giving the exact batch answer for input in any order at the cost of memory.
     pub fn with_reorder_window(mut self, window_ms: Option<u64>) -> Self {
         self.reorder = ReorderBuffer::new(window_ms);
+        self
+    }
+
+    /// Caps open partial sequences (default [`DEFAULT_MAX_OPEN_SEQUENCES`]); `None` removes the
+    /// cap. Refusals are counted in [`Summary::refused_sequences`].
+    pub fn with_max_open_sequences(mut self, max: Option<usize>) -> Self {
+        self.matcher = self.matcher.with_max_open(max);
         self
     }
 
@@ -279,6 +315,7 @@ impl Correlator {
     pub fn summary(&self) -> Summary {
         let mut summary = self.summary.clone();
         summary.open_sequences = self.matcher.open_sequences();
+        summary.refused_sequences = self.matcher.refused();
         summary.buffered = self.reorder.len();
         summary
     }

@@ -130,8 +130,8 @@ mod cli {
             let mut reader = Reader::new(ReaderOptions {
                 format,
                 file_name: Some(label.clone()),
-                required_literals: (format == Format::Ndjson)
-                    .then(|| correlator.query().required_literals()),
+                // Lines that provably cannot match any stage are skipped unparsed.
+                required_literals: Some(correlator.query().required_literals()),
                 ..ReaderOptions::default()
             });
             let mut source: Box<dyn Read> = if file == "-" {
@@ -255,6 +255,14 @@ mod cli {
             for skipped in &summary.skipped_examples {
                 eprintln!("  {}: {}", location(&skipped.provenance), skipped.reason);
             }
+        }
+        if summary.refused_sequences > 0 {
+            eprintln!(
+                "eqlite: warning: {} partial sequence(s) were not started because {} were already \
+                 open; results may be incomplete",
+                summary.refused_sequences,
+                eqlite::correlator::DEFAULT_MAX_OPEN_SEQUENCES
+            );
         }
         if summary.late > 0 {
             eprintln!(

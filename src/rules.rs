@@ -7,8 +7,8 @@
 //! `timestamp_override` only for its time-range filter, not as the EQL timestamp, so it is kept
 //! for display and nothing else (`eql-semantics.md` §5).
 
+use crate::error::{Error, ErrorKind};
 use serde::Serialize;
-use std::fmt;
 
 /// One MITRE ATT&CK reference (tactic, technique or sub-technique).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -58,33 +58,6 @@ pub struct Rule {
     /// The event category field the rule asks for, if any.
     pub event_category_override: Option<String>,
 }
-
-/// Why a rule file could not be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RuleError {
-    message: String,
-}
-
-impl RuleError {
-    fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-        }
-    }
-
-    /// The human-readable reason.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl fmt::Display for RuleError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for RuleError {}
 
 /// Id of the built-in rule.
 pub const BUILTIN_ID: &str = "temporarily-scheduled-task-creation";
@@ -140,15 +113,21 @@ pub fn builtin() -> Rule {
     }
 }
 
+/// A rule file problem: an [`ErrorKind::Input`] error without a span (the span type indexes
+/// query text, not the TOML file).
+fn input_error(message: impl Into<String>) -> Error {
+    Error::new(ErrorKind::Input, message)
+}
+
 /// Parses an Elastic detection-rules TOML file. Only EQL rules are accepted.
-pub fn from_toml(text: &str) -> Result<Rule, RuleError> {
+pub fn from_toml(text: &str) -> Result<Rule, Error> {
     let document: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        RuleError::new(format!("not a valid TOML file: {}", e.message()))
+        input_error(format!("not a valid TOML file: {}", e.message()))
     })?;
     let rule = document
         .get("rule")
         .and_then(toml::Value::as_table)
-        .ok_or_else(|| RuleError::new("no [rule] table (is this an Elastic detection rule?)"))?;
+        .ok_or_else(|| input_error("no [rule] table (is this an Elastic detection rule?)"))?;
     let string = |key: &str| {
         rule.get(key)
             .and_then(toml::Value::as_str)
@@ -156,18 +135,18 @@ pub fn from_toml(text: &str) -> Result<Rule, RuleError> {
     };
     let language = string("language").or_else(|| string("type"));
     if language.as_deref() != Some("eql") {
-        return Err(RuleError::new(format!(
+        return Err(input_error(format!(
             "the rule's language is {}; only EQL rules (language = \"eql\") can run here",
             language.map_or_else(|| "not given".to_string(), |l| format!("{l:?}"))
         )));
     }
-    let query = string("query").ok_or_else(|| RuleError::new("the rule has no `query`"))?;
+    let query = string("query").ok_or_else(|| input_error("the rule has no `query`"))?;
     let risk_score = match rule.get("risk_score") {
         None => None,
         Some(v) => match v.as_integer().and_then(|i| u32::try_from(i).ok()) {
             Some(score) if score <= 100 => Some(score),
             _ => {
-                return Err(RuleError::new(format!(
+                return Err(input_error(format!(
                     "risk_score {v} is not an integer 0..=100"
                 )))
             }

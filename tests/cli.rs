@@ -194,3 +194,31 @@ fn events_without_timestamps_are_reported() {
     );
     assert!(stderr(&out).contains("stdin:1"), "{}", stderr(&out));
 }
+
+#[test]
+fn reorder_window_option() {
+    // The delete comes first in the file; a later create moves time 10 minutes on; then the
+    // create that belongs to the delete arrives.
+    let input = format!(
+        "{}\n{}\n{}\n",
+        task_event("2024-05-01T08:01:00Z", "scheduled-task-deleted", "bob"),
+        task_event("2024-05-01T08:11:00Z", "scheduled-task-created", "bob"),
+        task_event("2024-05-01T08:00:00Z", "scheduled-task-created", "bob"),
+    );
+    let default = eqlite(&["run"], &input);
+    assert_eq!(lines(&default).len(), 0);
+    assert!(
+        stderr(&default).contains("1 event(s) arrived too far out of order"),
+        "{}",
+        stderr(&default)
+    );
+    assert!(
+        stderr(&default).contains("stdin:3: 660000 ms behind"),
+        "{}",
+        stderr(&default)
+    );
+    let exact = eqlite(&["run", "--reorder-window", "none"], &input);
+    assert_eq!(lines(&exact).len(), 1, "{}", stderr(&exact));
+    let wide = eqlite(&["run", "--reorder-window", "700000"], &input);
+    assert_eq!(lines(&wide).len(), 1, "{}", stderr(&wide));
+}

@@ -1,21 +1,10 @@
-//! One test per export format, on fixtures written by the project (tests/data/input/<format>/):
-//! the detected format, the normalised rule fields, and the error report of the malformed variant.
+//! One test per export format (Elastic, Windows-native and DFIR-tool exports), on fixtures written
+//! by the project (tests/data/input/<format>/): the detected format, the normalised rule fields,
+//! and the error report of the malformed variant.
 
 use crate::input_support::*;
 use eqlite::input::Format;
 use serde_json::json;
-
-fn t(action: &str, host: &str, task: &str, user: &str) -> (String, String, String, String) {
-    (action.into(), host.into(), task.into(), user.into())
-}
-
-fn created(host: &str, task: &str, user: &str) -> (String, String, String, String) {
-    t("scheduled-task-created", host, task, user)
-}
-
-fn deleted(host: &str, task: &str, user: &str) -> (String, String, String, String) {
-    t("scheduled-task-deleted", host, task, user)
-}
 
 #[test]
 fn kibana_discover_csv() {
@@ -79,6 +68,22 @@ fn kibana_discover_csv() {
     assert!(s.errors[0]
         .reason
         .starts_with("time zone \"Mars/Olympus\" is not supported"));
+}
+
+#[test]
+fn kibana_csv_source_column() {
+    let csv = "\"@timestamp\",\"_id\",\"_source\"\n\"Jan 1, 2020 @ 04:00:00.000\",a1,\"{\"\"event\"\":{\"\"action\"\":\"\"scheduled-task-created\"\"},\"\"user\"\":{\"\"name\"\":\"\"bob\"\"}}\"\n";
+    let (events, s) = read(csv.as_bytes(), "src.csv");
+    assert_eq!((s.format, s.error_count), (Some(Format::KibanaCsv), 0));
+    assert_eq!(
+        field(&events[0], "event.action"),
+        json!("scheduled-task-created")
+    );
+    assert_eq!(field(&events[0], "user.name"), json!("bob"));
+    assert_eq!(
+        field(&events[0], "@timestamp"),
+        json!("2020-01-01T04:00:00.000Z")
+    );
 }
 
 #[test]
@@ -421,210 +426,5 @@ fn evtxecmd_csv_and_json() {
             "bad.csv:2: unreadable EvtxECmd TimeCreated \"11.07.2020 21:38\"",
             "bad.csv:4: CSV row has 4 cells but the header has 25 columns",
         ]
-    );
-}
-
-#[test]
-fn sentinel_securityevent_windowsevent_and_portal_csv() {
-    let (events, s) = read(&data("sentinel/securityevent.json"), "se.json");
-    assert_eq!(s.format, Some(Format::Sentinel));
-    assert_eq!(
-        task_events(&events),
-        vec![
-            created("WKS-07.corp.example", "\\Updater", "jsmith"),
-            deleted("WKS-07.corp.example", "\\Updater", "jsmith"),
-            created(
-                "DC01.corp.example",
-                "\\Microsoft\\Windows\\Defrag\\ScheduledDefrag",
-                "DC01$"
-            ),
-        ]
-    );
-    assert_eq!(
-        field(&events[0], "winlog.scheduled_task.actions.command"),
-        json!("rundll32.exe")
-    );
-    assert_eq!(
-        error_lines(&s),
-        vec!["se.json:4: EventData XML: XML ends inside <EventData>"]
-    );
-
-    let (events, s) = read(&data("sentinel/portal-export.csv"), "portal.csv");
-    assert_eq!(s.format, Some(Format::Sentinel));
-    assert_eq!(
-        task_events(&events),
-        vec![
-            created("WKS-07.corp.example", "\\Updater", "jsmith"),
-            deleted("WKS-07.corp.example", "\\Updater", "jsmith"),
-        ]
-    );
-    assert_eq!(
-        field(&events[0], "@timestamp"),
-        json!("2022-03-31T10:51:35.857Z")
-    );
-    assert_eq!(s.error_count, 1);
-    assert!(
-        s.errors[0]
-            .reason
-            .starts_with("TimeGenerated \"31.03.2022 10:53\""),
-        "{:?}",
-        s.errors
-    );
-}
-
-#[test]
-fn defender_device_events() {
-    let (events, s) = read(&data("mde/deviceevents.csv"), "mde.csv");
-    assert_eq!(s.format, Some(Format::DefenderDeviceEvents));
-    assert_eq!(
-        task_events(&events),
-        vec![
-            created("wks-07.corp.example", "\\Updater", "jsmith"),
-            deleted("wks-07.corp.example", "\\Updater", "jsmith"),
-        ]
-    );
-    // No Security event code: this is sensor telemetry; the row is kept under `mde`.
-    assert_eq!(field(&events[0], "event.code"), json!(null));
-    assert_eq!(field(&events[0], "mde.ReportId"), json!("12011"));
-    assert_eq!(
-        error_lines(&s),
-        vec!["mde.csv:4: unreadable Timestamp \"not a date\""]
-    );
-
-    let (events, s) = read(&data("mde/streaming-api.json"), "eh.json");
-    assert_eq!(s.format, Some(Format::DefenderDeviceEvents));
-    // No SubjectUserName: InitiatingProcessAccountName (`system`, which `*$` does not exclude).
-    assert_eq!(
-        task_events(&events),
-        vec![created(
-            "wks-07.corp.example",
-            "\\Microsoft\\Windows\\UpdateOrchestrator\\Schedule Scan",
-            "system"
-        )]
-    );
-}
-
-#[test]
-fn splunk_wineventlog_classic() {
-    let (events, s) = read(&data("splunk/wineventlog-security.txt"), "wel.txt");
-    assert_eq!(s.format, Some(Format::SplunkWinEventLog));
-    assert_eq!(s.error_count, 0);
-    assert_eq!(
-        task_events(&events),
-        vec![
-            created(
-                "SRV-DB-02.corp.example",
-                "\\GoogleUpdateTaskMachine",
-                "svc_deploy"
-            ),
-            deleted(
-                "SRV-DB-02.corp.example",
-                "\\GoogleUpdateTaskMachine",
-                "svc_deploy"
-            ),
-        ]
-    );
-    assert_eq!(
-        field(&events[0], "@timestamp"),
-        json!("2024-11-29T14:11:26Z")
-    );
-    assert_eq!(field(&events[0], "winlog.record_id"), json!("7731992"));
-    assert_eq!(field(&events[0], "user.domain"), json!("CORP"));
-    assert_eq!(
-        field(&events[0], "winlog.scheduled_task.author"),
-        json!("CORP\\svc_deploy")
-    );
-    assert!(!events[1].has_field("winlog.event_data.TaskContent"));
-    assert_eq!(
-        s.notes,
-        vec!["Splunk WinEventLog times carry no zone; read as UTC (time_zone option)"]
-    );
-
-    let (events, s) = read(&data("splunk/wineventlog-malformed.txt"), "bad.txt");
-    assert_eq!(events.len(), 1);
-    assert_eq!(
-        error_lines(&s),
-        vec![
-            "bad.txt:1: Splunk WinEventLog record has no EventCode",
-            "bad.txt:6: unreadable Splunk time \"13/45/2024 02:11:27 PM\"",
-        ]
-    );
-    assert_eq!(
-        field(&events[0], "winlog.event_data.TaskName"),
-        json!("\\GoogleUpdateTaskMachine")
-    );
-}
-
-#[test]
-fn nxlog_json() {
-    let (events, s) = read(&data("nxlog/nxlog.json"), "nx.json");
-    assert_eq!(s.format, Some(Format::Nxlog));
-    assert_eq!(
-        task_events(&events),
-        vec![
-            created("WORKSTATION6.theshire.local", "\\Updater", "pgustavo"),
-            deleted("WORKSTATION6.theshire.local", "\\Updater", "pgustavo"),
-        ]
-    );
-    // Signed Keywords read as the audit mask; zone-less EventTime uses the time-zone option.
-    assert_eq!(field(&events[0], "event.outcome"), json!("success"));
-    assert_eq!(
-        field(&events[0], "@timestamp"),
-        json!("2020-09-21T23:04:00Z")
-    );
-    assert_eq!(
-        field(&events[0], "winlog.scheduled_task.actions.command"),
-        json!("C:\\Users\\Public\\u.exe")
-    );
-    assert_eq!(error_lines(&s), vec!["nx.json:3: EventTime \"sometime\" has no time zone and none is usable (time_zone option)"]);
-}
-
-#[test]
-fn unusable_inputs_are_explained() {
-    let (events, s) = read(&data("unusable/timeline-export.ndjson"), "tl.ndjson");
-    assert!(events.is_empty());
-    assert_eq!(s.format, Some(Format::KibanaTimeline));
-    assert!(s.errors[0]
-        .reason
-        .starts_with("this is a Kibana Security Timeline export"));
-
-    let (events, s) = read(&data("unusable/sysmon-only.ndjson"), "sysmon.ndjson");
-    assert_eq!(events.len(), 2);
-    assert_eq!(s.error_count, 0);
-    assert!(
-        s.notes
-            .iter()
-            .any(|n| n.starts_with("this is Sysmon data only")),
-        "{:?}",
-        s.notes
-    );
-
-    let (events, s) = read(&data("unusable/report.pdf"), "report.pdf");
-    assert!(events.is_empty());
-    assert_eq!(s.format, None);
-    assert!(s.errors[0]
-        .reason
-        .starts_with("this looks like a PDF document"));
-}
-
-#[test]
-fn mixed_inputs_in_one_file_and_gzip() {
-    let mut mixed = data("ndjson/agent-4698-4699.ndjson");
-    mixed.extend(data("winlogbeat-raw/winlogbeat-8.ndjson"));
-    mixed.extend(data("hayabusa/timeline.jsonl"));
-    let (events, s) = read(&mixed, "mixed.ndjson");
-    assert_eq!(s.format, Some(Format::Ndjson));
-    assert_eq!(events.len(), 3 + 3 + 2);
-    assert_eq!(task_events(&events).len(), 3 + 2 + 2);
-
-    use std::io::Write;
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(&data("windows-xml/eventviewer-utf16le.xml"))
-        .unwrap();
-    let gz = gz.finish().unwrap();
-    let (events, s) = read_chunked(&gz, "ev.xml.gz", 100);
-    assert_eq!(
-        (s.format, events.len(), s.error_count),
-        (Some(Format::WindowsXml), 2, 0)
     );
 }

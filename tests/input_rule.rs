@@ -198,6 +198,7 @@ fn project_fixtures_through_the_rule() {
     let cases: &[(&str, usize)] = &[
         ("ndjson/agent-4698-4699.ndjson", 1),
         ("ndjson/agent-malformed.ndjson", 1),
+        ("ndjson/agent-utf16le.ndjson", 1),
         ("json/eql-sequence-response.json", 1),
         ("json/search-response-fields.json", 1),
         ("json/array-malformed.json", 0),
@@ -222,6 +223,7 @@ fn project_fixtures_through_the_rule() {
         ("mde/deviceevents.csv", 1),
         ("splunk/wineventlog-security.txt", 1),
         ("splunk/wineventlog-malformed.txt", 0),
+        ("splunk/splunk-export.csv", 1),
         ("nxlog/nxlog.json", 1),
         ("unusable/sysmon-only.ndjson", 0),
         ("unusable/timeline-export.ndjson", 0),
@@ -229,5 +231,90 @@ fn project_fixtures_through_the_rule() {
     for (file, expected) in cases {
         let (matches, _) = run(&q, &[(data(file), file.to_string())]);
         assert_eq!(matches.len(), *expected, "{file}");
+    }
+}
+
+/// Runs `query` over one input with the reader's literal pre-filter on or off; returns the
+/// matches' record ids and the events produced.
+fn run_filtered(
+    query: &Query,
+    bytes: &[u8],
+    filtered: bool,
+    format: eqlite::Format,
+) -> (Vec<Vec<Value>>, u64) {
+    let opts = ReaderOptions {
+        format,
+        required_literals: filtered.then(|| query.required_literals()),
+        ..ReaderOptions::default()
+    };
+    let (events, summary) = read_all(bytes, opts);
+    let mut c = query.correlator();
+    let mut matches = Vec::new();
+    for e in events {
+        matches.extend(c.push(e));
+    }
+    matches.extend(c.finish());
+    let ids = matches
+        .iter()
+        .map(|m| describe(m).1.into_iter().map(|e| e.1).collect())
+        .collect();
+    (ids, summary.events)
+}
+
+/// The pre-filter never changes a result, in auto mode (where normalisers derive fields) and
+/// with `--format ndjson`; and it does skip work.
+#[test]
+fn literal_prefilter_is_sound() {
+    let q = rule();
+    let no_user_clause = Query::new(
+        &rules::builtin()
+            .query
+            .replace(" and not user.name : \"*$\"", ""),
+    )
+    .unwrap();
+    let mut inputs: Vec<Vec<u8>> = [
+        "ndjson/agent-4698-4699.ndjson",
+        "ndjson/agent-malformed.ndjson",
+        "winlogbeat-raw/winlogbeat-8.ndjson",
+        "evtx-dump/evtx_dump-malformed.jsonl",
+        "chainsaw/search.jsonl",
+        "hayabusa/timeline.jsonl",
+        "evtxecmd/kape-security.json",
+        "nxlog/nxlog.json",
+        "mde/streaming-api.json",
+        "windows-xml/splunk-xmlwineventlog.json",
+    ]
+    .iter()
+    .map(|f| data(f))
+    .collect();
+    if let Some(dir) = shared() {
+        let zip =
+            std::fs::read(dir.join("fixtures/otrf/empire_shell_rubeus_asktgt_createnetonly.zip"))
+                .unwrap();
+        inputs.push(zip);
+    }
+    for bytes in &inputs {
+        for query in [&q, &no_user_clause] {
+            let (plain, all) = run_filtered(query, bytes, false, eqlite::Format::Auto);
+            let (filtered, kept) = run_filtered(query, bytes, true, eqlite::Format::Auto);
+            assert_eq!(plain, filtered);
+            assert!(kept <= all);
+        }
+    }
+    // Forced NDJSON: ECS lines are the documents, so processed noise is skipped.
+    let bytes = data("ndjson/agent-4698-4699.ndjson");
+    let (plain, _) = run_filtered(&q, &bytes, false, eqlite::Format::Ndjson);
+    let (filtered, _) = run_filtered(&q, &bytes, true, eqlite::Format::Ndjson);
+    assert_eq!(plain, filtered);
+    let mut noisy = data("ndjson/agent-4698-4699.ndjson");
+    noisy.extend(b"{\"@timestamp\":\"2025-06-25T10:02:55Z\",\"event\":{\"code\":\"4624\",\"action\":\"logged-in\",\"category\":[\"authentication\"]}}\n".repeat(50));
+    let (_, kept) = run_filtered(&q, &noisy, true, eqlite::Format::Auto);
+    assert_eq!(kept, 3);
+    if let Some(dir) = shared() {
+        let zip =
+            std::fs::read(dir.join("fixtures/otrf/empire_shell_rubeus_asktgt_createnetonly.zip"))
+                .unwrap();
+        let (_, kept) = run_filtered(&no_user_clause, &zip, true, eqlite::Format::Auto);
+        assert!(kept < 200, "{kept} of 3590 parsed");
     }
 }

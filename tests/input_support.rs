@@ -3,7 +3,7 @@
 
 use eqlite::input::{read_all, Format, InputSummary, ReaderOptions};
 use eqlite::Event;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// The shared fixtures folder (`EQLITE_SHARED` or `../shared`); `None` (with a printed reason)
@@ -119,7 +119,17 @@ pub fn error_lines(summary: &InputSummary) -> Vec<String> {
     summary.errors.iter().map(|e| e.to_string()).collect()
 }
 
-#[allow(dead_code)]
-pub fn j(v: Value) -> Value {
-    json!(v)
+/// A `(action, computer, task, user)` row for `task_events` assertions.
+pub fn t(action: &str, host: &str, task: &str, user: &str) -> (String, String, String, String) {
+    (action.into(), host.into(), task.into(), user.into())
+}
+
+/// A scheduled-task-created row.
+pub fn created(host: &str, task: &str, user: &str) -> (String, String, String, String) {
+    t("scheduled-task-created", host, task, user)
+}
+
+/// A scheduled-task-deleted row.
+pub fn deleted(host: &str, task: &str, user: &str) -> (String, String, String, String) {
+    t("scheduled-task-deleted", host, task, user)
 }

@@ -15,4 +15,5 @@ mod input_formats;
 mod input_json;
 mod input_robust;
 mod input_rule;
+mod input_siem;
 mod input_support;

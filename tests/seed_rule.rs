@@ -479,3 +479,58 @@ fn otrf_machine_account_pairs_appear_without_the_user_clauses() {
         ]
     );
 }
+
+#[test]
+fn memory_follows_open_sequences_not_input() {
+    // 30 000 creates with distinct task names, one per second (100 maxspans; the matcher unit
+    // test pushes 1M hits): each opens a partial sequence
+    // that can never complete once five minutes have passed.
+    let mut c = builtin().correlator();
+    let (mut peak_open, mut peak_buffered) = (0, 0);
+    for i in 0..30_000u64 {
+        let ts = 1_700_000_000_000u64 + i * 1000;
+        let mut e = task("", "scheduled-task-created", "H", &format!("\\t{i}"), None);
+        e["@timestamp"] = json!(ts);
+        assert!(c
+            .push(Event::from_value(e, Provenance::default()).unwrap())
+            .is_empty());
+        let s = c.summary();
+        peak_open = peak_open.max(s.open_sequences);
+        peak_buffered = peak_buffered.max(s.buffered);
+    }
+    // maxspan 300 s, swept once per maxspan: at most two windows of partials; the reorder buffer
+    // holds its 120 s window.
+    assert!(peak_open <= 601, "{peak_open}");
+    assert!(peak_buffered <= 121, "{peak_buffered}");
+}
+
+#[test]
+fn late_events_are_counted_with_provenance() {
+    let mut c = builtin().correlator().with_reorder_window_ms(1000);
+    let mut push = |v: Value, record: u64| {
+        let provenance = Provenance {
+            record: Some(record),
+            ..Provenance::default()
+        };
+        c.push(Event::from_value(v, provenance).unwrap())
+    };
+    push(create("2024-01-01T10:00:10Z"), 1);
+    push(delete("2024-01-01T10:00:20Z"), 2);
+    push(create("2024-01-01T10:00:00Z"), 3); // 20 s behind, window 1 s: too late
+    let summary = c.summary();
+    assert_eq!(summary.late, 1);
+    assert_eq!(summary.late_examples[0].provenance.record, Some(3));
+    assert_eq!(summary.late_examples[0].behind_ms, 20_000);
+    assert_eq!(c.finish().len(), 1);
+    let mut skipped = builtin().correlator();
+    skipped.push(Event::from_value(json!({"@timestamp": "soon"}), Provenance::default()).unwrap());
+    skipped.push(Event::from_value(json!({}), Provenance::default()).unwrap());
+    let summary = skipped.summary();
+    assert_eq!(summary.skipped, 2);
+    assert!(
+        summary.skipped_examples[0].reason.contains("ISO 8601"),
+        "{:?}",
+        summary.skipped_examples
+    );
+    assert_eq!(summary.skipped_examples[1].reason, "no @timestamp value");
+}

@@ -66,6 +66,9 @@ pub(crate) struct Ctx {
     pub tz_label: String,
     /// Events whose channel is Sysmon's, to explain Sysmon-only inputs.
     pub sysmon: u64,
+    /// Events with a timestamp and some event identity (`event.action`, `event.code` or
+    /// `winlog.event_id`), to explain inputs that are JSON but not events.
+    pub eventlike: u64,
 }
 
 impl Ctx {
@@ -84,6 +87,7 @@ impl Ctx {
             tz: parsed,
             tz_label: tz.to_string(),
             sysmon: 0,
+            eventlike: 0,
         };
         if parsed.is_none() {
             ctx.error(
@@ -130,6 +134,13 @@ impl Ctx {
     pub fn emit(&mut self, doc: Map<String, Value>, loc: Loc, out: &mut Vec<Event>) {
         if is_sysmon(&doc) {
             self.sysmon += 1;
+        }
+        if super::util::has(&doc, "@timestamp")
+            && ["event.action", "event.code", "winlog.event_id"]
+                .iter()
+                .any(|f| super::util::has(&doc, f))
+        {
+            self.eventlike += 1;
         }
         self.events += 1;
         out.push(Event::new(

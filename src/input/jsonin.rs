@@ -28,6 +28,10 @@ pub(crate) struct JsonLayer {
     offset: u64,
     line: u64,
     prefilter: Option<Prefilter>,
+    /// Whether a record has been parsed (the first one always is, for format detection).
+    parsed_one: bool,
+    /// Reused by the pre-filter (lower-cased line).
+    scratch: Vec<u8>,
 }
 
 /// `Record 123` lines that evtx_dump prints before each pretty object.
@@ -44,6 +48,8 @@ impl JsonLayer {
             offset: 0,
             line: 1,
             prefilter,
+            parsed_one: false,
+            scratch: Vec::new(),
         }
     }
 
@@ -100,7 +106,15 @@ impl JsonLayer {
                     record: None,
                     offset: Some(self.offset + start as u64),
                 };
-                self.one_line(trimmed, loc, ctx, out);
+                one_line(
+                    &self.prefilter,
+                    &mut self.parsed_one,
+                    &mut self.scratch,
+                    trimmed,
+                    loc,
+                    ctx,
+                    out,
+                );
             }
             self.line += 1;
             start = next;
@@ -116,22 +130,6 @@ impl JsonLayer {
     fn advance(&mut self, n: usize) {
         self.offset += n as u64;
         self.buf.drain(..n.min(self.buf.len()));
-    }
-
-    fn one_line(&self, line: &[u8], loc: Loc, ctx: &mut Ctx, out: &mut Vec<Event>) {
-        if let Some(filter) = &self.prefilter {
-            if filter.skips(line) {
-                ctx.records += 1;
-                return;
-            }
-        }
-        match serde_json::from_slice::<Value>(line) {
-            Ok(value) => shapes::record(value, Container::Lines, loc, ctx, out),
-            Err(e) => {
-                ctx.records += 1;
-                ctx.error(loc, format!("invalid JSON ({e}): {}", excerpt(line)));
-            }
-        }
     }
 
     /// Parses the buffered document: values one after another, with evtx_dump `Record N` lines
@@ -243,6 +241,32 @@ impl JsonLayer {
             line: Some(self.line + count_lines(&buf[..pos.min(buf.len())])),
             record,
             offset: Some(self.offset + pos as u64),
+        }
+    }
+}
+
+/// Parses one NDJSON line (unless the pre-filter proves it cannot match).
+fn one_line(
+    prefilter: &Option<Prefilter>,
+    parsed_one: &mut bool,
+    scratch: &mut Vec<u8>,
+    line: &[u8],
+    loc: Loc,
+    ctx: &mut Ctx,
+    out: &mut Vec<Event>,
+) {
+    if let Some(filter) = prefilter {
+        if *parsed_one && filter.skips(line, scratch) {
+            ctx.records += 1;
+            return;
+        }
+    }
+    *parsed_one = true;
+    match serde_json::from_slice::<Value>(line) {
+        Ok(value) => shapes::record(value, Container::Lines, loc, ctx, out),
+        Err(e) => {
+            ctx.records += 1;
+            ctx.error(loc, format!("invalid JSON ({e}): {}", excerpt(line)));
         }
     }
 }

@@ -113,7 +113,11 @@ pub(crate) fn row(
         } else {
             s(v)
         };
-        set(&mut doc, name, value);
+        match (name.as_str(), value) {
+            // Older reports without selected columns have the whole document in `_source`.
+            ("_source", Value::Object(source)) => doc.extend(source),
+            (_, value) => set(&mut doc, name, value),
+        }
     }
     if let (Some(Value::String(t)), Some(_)) = (doc.get("@timestamp"), tz) {
         if to_iso_utc(t, None).is_none() {

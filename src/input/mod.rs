@@ -53,9 +53,9 @@ pub struct ReaderOptions {
     pub time_zone: String,
     /// The fields the query reads (projection hint). Currently every field is kept.
     pub fields: Option<Vec<String>>,
-    /// Per stage, literals a matching event's raw JSON must contain
-    /// (`Query::required_literals`). Used only with `format: Ndjson`, where a record is its raw
-    /// line, to skip lines that provably cannot match before parsing them.
+    /// Per stage, literals a matching event's JSON must contain (`Query::required_literals`).
+    /// NDJSON lines that provably cannot match any stage are skipped before parsing (see
+    /// `prefilter.rs` for why this is sound, including for formats whose fields are derived).
     pub required_literals: Option<Vec<Vec<String>>>,
     /// How many errors are kept with their details (all are counted). Default 20.
     pub max_errors_shown: usize,
@@ -110,10 +110,11 @@ impl Reader {
             options.max_errors_shown,
             &options.time_zone,
         );
-        let prefilter = match (options.format, &options.required_literals) {
-            (Format::Ndjson, Some(lits)) => prefilter::Prefilter::new(lits),
-            _ => None,
-        };
+        let exact = matches!(options.format, Format::Ndjson | Format::Json);
+        let prefilter = options
+            .required_literals
+            .as_deref()
+            .and_then(|lits| prefilter::Prefilter::new(lits, exact));
         let mut reader = Reader {
             ctx,
             pipeline: Pipeline::new(Settings { prefilter }, 0),
@@ -144,6 +145,14 @@ impl Reader {
             self.ctx.note(
                 "this is Sysmon data only: Sysmon has no scheduled-task event, so the rule (Security \
                  4698/4699) cannot match it. Export the Security log (4698/4699) instead",
+            );
+        }
+        if self.ctx.events > 0 && self.ctx.eventlike == 0 {
+            self.ctx.note(
+                "no record has both @timestamp and an event identity (event.action, event.code or \
+                 winlog.event_id): this does not look like Windows event data. Export the \
+                 Security events (Elasticsearch NDJSON/JSON, Kibana Discover CSV, .evtx or event \
+                 XML) instead",
             );
         }
         if self.ctx.detected.is_none() && self.ctx.records == 0 {

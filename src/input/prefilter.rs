@@ -1,20 +1,150 @@
 //! A sound pre-filter that skips NDJSON lines which cannot match any stage of the query, before
-//! they are parsed.
+//! they are parsed (parsing is most of the cost of reading NDJSON).
 //!
-//! A stage's required literals are strings every matching event's JSON must contain. A line is
-//! skipped only when, for every stage, one of its literals is missing from the raw bytes. The
-//! search is over the JSON-escaped form of each literal, ASCII case-insensitively (so `:` and
-//! `==` are both covered); lines holding `\u` or `\/` escapes, which could spell a literal in a
-//! way the byte search cannot see, are never skipped. The filter is only used when the line is
-//! the document (`--format ndjson`): formats whose normaliser derives fields (e.g. `event.action`
-//! from an event code) would make a raw-byte test unsound.
+//! A stage's required literals (`Query::required_literals`) are strings every matching event's
+//! JSON must contain. A line is skipped only when, for every stage, one of its literals provably
+//! cannot be in the normalised document:
+//!
+//! - the literal's JSON-escaped form is absent from the raw line (ASCII case-insensitively, so
+//!   `:` and `==` are both covered); a line with a `\uXXXX` or `\/` escape that decodes to a
+//!   character some literal uses, or with XML character references
+//!   (`&#...;`, which Splunk `_raw` / Sentinel `EventData` XML inside a JSON string could use),
+//!   is never skipped, since the escape could spell part of a literal the byte search cannot see;
+//! - and no normaliser can introduce it. With `--format ndjson` the document is the line, so
+//!   nothing is introduced. Otherwise the mappers add fixed vocabulary (`scheduled-task-created`,
+//!   `iam`, `Audit Success`, `Security`, key names, ...) and rewrite timestamps, keyword masks and
+//!   XML text: a literal that is part of that vocabulary, looks like a timestamp or hex number,
+//!   or holds `_`, XML-special or non-ASCII characters is not used; the scheduled-task
+//!   vocabulary is only introduced for lines that mention a code 4697-4702 or `ScheduledTask`,
+//!   so for other lines those literals still count.
+//!
+//! The first record of a stream is always parsed, so the format is still detected.
 
 use memchr::memmem;
 
-/// Per-stage literal sets, pre-escaped and lower-cased.
+/// Vocabulary the normalisers add whatever the event (values and key names).
+const GENERIC: &[&str] = &[
+    "event",
+    "information",
+    "critical",
+    "error",
+    "warning",
+    "verbose",
+    "info",
+    "audit success",
+    "audit failure",
+    "success",
+    "failure",
+    "security",
+    "system",
+    "application",
+    "microsoft-windows-sysmon/operational",
+    "microsoft-windows-taskscheduler/operational",
+    "microsoft-windows-security-auditing",
+    "other object access events",
+    "microsoft defender for endpoint",
+    "@timestamp",
+    "kind",
+    "outcome",
+    "provider",
+    "code",
+    "winlog",
+    "event_data",
+    "user_data",
+    "computer_name",
+    "record_id",
+    "channel",
+    "event_id",
+    "provider_name",
+    "provider_guid",
+    "activity_id",
+    "keywords",
+    "opcode",
+    "task",
+    "version",
+    "process",
+    "pid",
+    "thread",
+    "log",
+    "level",
+    "mde",
+    "param",
+    "binary",
+    "true",
+    "false",
+    "subjectusername",
+    "subjectdomainname",
+    "subjectusersid",
+    "subjectlogonid",
+    "taskname",
+    "taskcontent",
+];
+
+/// Vocabulary the security pipeline / Defender mapping add for scheduled-task events.
+const TASK: &[&str] = &[
+    "scheduled-task-created",
+    "scheduled-task-deleted",
+    "scheduled-task-enabled",
+    "scheduled-task-disabled",
+    "scheduled-task-updated",
+    "service-installed",
+    "iam",
+    "configuration",
+    "creation",
+    "deletion",
+    "change",
+    "admin",
+    "user",
+    "name",
+    "domain",
+    "id",
+    "related",
+    "logon",
+    "type",
+    "uri",
+    "author",
+    "description",
+    "actions",
+    "command",
+    "arguments",
+    "working_directory",
+    "class_id",
+    "data",
+    "context",
+    "exec",
+    "principals",
+    "identifier",
+    "group",
+    "run_level",
+    "triggers",
+    "repetition",
+    "settings",
+    "enabled",
+    "hidden",
+    "time",
+];
+
+/// Text that must be in a line for the scheduled-task vocabulary to be introduced: an event code
+/// 4697-4702 (found as `469`/`470` + the last digit) or Defender's `ScheduledTask...`.
+const TRIGGER_PREFIXES: &[(&[u8], std::ops::RangeInclusive<u8>)] =
+    &[(b"469", b'7'..=b'9'), (b"470", b'0'..=b'2')];
+
+#[derive(Debug, Clone)]
+struct Lit {
+    /// Searcher for the JSON-escaped, lower-cased literal.
+    finder: memmem::Finder<'static>,
+    /// A normaliser could introduce it, but only for lines holding a trigger.
+    needs_trigger: bool,
+}
+
+/// Per-stage literal sets.
 #[derive(Debug, Clone)]
 pub(crate) struct Prefilter {
-    stages: Vec<Vec<Vec<u8>>>,
+    stages: Vec<Vec<Lit>>,
+    /// Every character of every literal, both ASCII cases.
+    chars: Vec<char>,
+    /// Some literal has a non-ASCII character.
+    non_ascii: bool,
 }
 
 fn json_escaped_lower(lit: &str) -> Vec<u8> {
@@ -23,53 +153,214 @@ fn json_escaped_lower(lit: &str) -> Vec<u8> {
     inner.to_ascii_lowercase().into_bytes()
 }
 
+fn part_of(lit: &str, vocabulary: &[&str]) -> bool {
+    vocabulary.iter().any(|v| v.contains(lit))
+}
+
+/// Whether a literal can be used in mapped (non-identity) mode, and whether it needs a trigger.
+fn classify(lit: &str) -> Option<bool> {
+    let lower = lit.to_ascii_lowercase();
+    let special = lit
+        .chars()
+        .any(|c| !c.is_ascii() || matches!(c, '_' | '&' | '<' | '>' | '"' | '\'' | '\\'));
+    let timestamp_or_number = lit
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || "-:.TZtz+ xX".contains(c));
+    if lit.is_empty() || special || timestamp_or_number || part_of(&lower, GENERIC) {
+        return None;
+    }
+    Some(part_of(&lower, TASK))
+}
+
 impl Prefilter {
-    /// `None` when some stage has no literal (then nothing can be skipped).
-    pub fn new(stages: &[Vec<String>]) -> Option<Self> {
-        if stages.is_empty() || stages.iter().any(|s| s.iter().all(|l| l.is_empty())) {
-            return None;
+    /// `exact`: documents are the lines themselves (`--format ndjson`). `None` when some stage
+    /// has no usable literal (then nothing can be skipped).
+    pub fn new(stages: &[Vec<String>], exact: bool) -> Option<Self> {
+        let mut out = Vec::new();
+        for stage in stages {
+            let lits: Vec<Lit> = stage
+                .iter()
+                .filter(|l| !l.is_empty())
+                .filter_map(|l| {
+                    let needs_trigger = if exact { false } else { classify(l)? };
+                    Some(Lit {
+                        finder: memmem::Finder::new(&json_escaped_lower(l)).into_owned(),
+                        needs_trigger,
+                    })
+                })
+                .collect();
+            if lits.is_empty() {
+                return None;
+            }
+            out.push(lits);
         }
-        let stages = stages
+        let mut chars: Vec<char> = stages
             .iter()
-            .map(|s| {
-                s.iter()
-                    .filter(|l| !l.is_empty())
-                    .map(|l| json_escaped_lower(l))
-                    .collect()
+            .flatten()
+            .flat_map(|l| {
+                l.chars()
+                    .flat_map(|c| [c.to_ascii_lowercase(), c.to_ascii_uppercase()])
             })
             .collect();
-        Some(Self { stages })
+        chars.sort_unstable();
+        chars.dedup();
+        let non_ascii = chars.iter().any(|c| !c.is_ascii());
+        (!out.is_empty()).then_some(Self {
+            stages: out,
+            chars,
+            non_ascii,
+        })
+    }
+
+    /// Whether a JSON escape in the line could stand for a character of some literal. Only
+    /// `\u` and `\/` can stand for a literal's character (other escapes are for `"`, `\` and
+    /// control characters, which the JSON-escaped literal spells the same way); a backslash
+    /// counts as an escape only after an even run of backslashes (`\\u` is a backslash + `u`).
+    fn escapes_may_hide(&self, line: &[u8]) -> bool {
+        let escaped = |pos: usize| {
+            line[..pos]
+                .iter()
+                .rev()
+                .take_while(|&&b| b == b'\\')
+                .count()
+                % 2
+                == 0
+        };
+        let slash = self.chars.contains(&'/') && memmem::find_iter(line, b"\\/").any(escaped);
+        slash
+            || memmem::find_iter(line, b"\\u")
+                .filter(|&p| escaped(p))
+                .any(|pos| {
+                    let hex = line
+                        .get(pos + 2..pos + 6)
+                        .and_then(|h| std::str::from_utf8(h).ok());
+                    match hex.and_then(|h| u32::from_str_radix(h, 16).ok()) {
+                        Some(code) if code >= 0x80 => self.non_ascii,
+                        Some(code) => char::from_u32(code).is_some_and(|c| self.chars.contains(&c)),
+                        None => true,
+                    }
+                })
     }
 
     /// Whether the raw line provably cannot match any stage.
-    pub fn skips(&self, line: &[u8]) -> bool {
-        if memmem::find(line, b"\\u").is_some() || memmem::find(line, b"\\/").is_some() {
-            return false;
-        }
-        let lower = line.to_ascii_lowercase();
-        self.stages
-            .iter()
-            .all(|lits| lits.iter().any(|lit| memmem::find(&lower, lit).is_none()))
+    pub fn skips(&self, line: &[u8], scratch: &mut Vec<u8>) -> bool {
+        scratch.clear();
+        scratch.extend(line.iter().map(u8::to_ascii_lowercase));
+        let lower = &scratch[..];
+        let mut trigger: Option<bool> = None;
+        let mut has_trigger = || *trigger.get_or_insert_with(|| has_trigger(lower));
+        let absent = self.stages.iter().all(|lits| {
+            lits.iter().any(|lit| {
+                lit.finder.find(lower).is_none() && (!lit.needs_trigger || !has_trigger())
+            })
+        });
+        // Escapes only matter when they could turn a skip into a wrong one.
+        absent && memmem::find(line, b"&#").is_none() && !self.escapes_may_hide(line)
     }
+}
+
+/// Whether the (lower-cased) line holds a trigger. Codes must not sit inside a longer number
+/// (an event code is delimited by non-digits in every encoding: `"4698"`, `:4698,`,
+/// `<EventID>4698<`, `EventCode=4698\r`).
+fn has_trigger(lower: &[u8]) -> bool {
+    let code = TRIGGER_PREFIXES.iter().any(|(prefix, last)| {
+        memmem::find_iter(lower, prefix).any(|i| {
+            let before = i.checked_sub(1).and_then(|j| lower.get(j));
+            let digit = lower.get(i + 3);
+            let after = lower.get(i + 4);
+            !before.is_some_and(u8::is_ascii_digit)
+                && digit.is_some_and(|d| last.contains(d))
+                && !after.is_some_and(u8::is_ascii_digit)
+        })
+    });
+    code || memmem::find(lower, b"scheduledtask").is_some()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn rule() -> Vec<Vec<String>> {
+        vec![
+            vec!["iam".into(), "scheduled-task-created".into()],
+            vec!["iam".into(), "scheduled-task-deleted".into()],
+        ]
+    }
+
     #[test]
-    fn skips_only_when_provable() {
-        let f = Prefilter::new(&[
-            vec!["scheduled-task-created".into()],
-            vec!["scheduled-task-deleted".into()],
-        ])
-        .unwrap();
-        assert!(f.skips(br#"{"event":{"action":"logged-in"}}"#));
-        assert!(!f.skips(br#"{"event":{"action":"Scheduled-Task-Created"}}"#));
-        assert!(!f.skips(br#"{"event":{"action":"scheduled-task-deleted"}}"#));
-        assert!(!f.skips(br#"{"event":{"action":"scheduled\u002dtask-created"}}"#));
-        let g = Prefilter::new(&[vec!["\\test1".into()]]).unwrap();
-        assert!(!g.skips(br#"{"TaskName":"\\test1"}"#));
-        assert!(Prefilter::new(&[vec![], vec!["x".into()]]).is_none());
+    fn exact_mode_skips_only_when_provable() {
+        let f = Prefilter::new(&rule(), true).unwrap();
+        assert!(f.skips(br#"{"event":{"action":"logged-in"}}"#, &mut Vec::new()));
+        assert!(!f.skips(
+            br#"{"event":{"action":"Scheduled-Task-Created","category":"IAM"}}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(
+            br#"{"event":{"action":"scheduled-task-deleted","category":["iam"]}}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(
+            br#"{"event":{"action":"scheduled\u002dtask-created","category":"iam"}}"#,
+            &mut Vec::new()
+        ));
+        // An escape for a character no literal has (here a tab) does not stop the skip.
+        assert!(f.skips(
+            br#"{"event":{"action":"logged-in"},"message":"a\u0009b"}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(
+            br#"{"event":{"action":"logged-in"},"message":"\u0069am"}"#,
+            &mut Vec::new()
+        ));
+        assert!(f.skips(
+            br#"{"event":{"action":"logged-in"},"path":"C:\\users\\x"}"#,
+            &mut Vec::new()
+        ));
+        let g = Prefilter::new(&[vec!["\\test1".into()]], true).unwrap();
+        assert!(!g.skips(br#"{"TaskName":"\\test1"}"#, &mut Vec::new()));
+        assert!(g.skips(br#"{"TaskName":"\\test2"}"#, &mut Vec::new()));
+        assert!(Prefilter::new(&[vec![], vec!["x".into()]], true).is_none());
+    }
+
+    #[test]
+    fn mapped_mode_keeps_lines_a_normaliser_could_complete() {
+        let f = Prefilter::new(&rule(), false).unwrap();
+        // Processed ECS noise without any scheduled-task code: skipped.
+        assert!(f.skips(
+            br#"{"event":{"code":"4624","action":"logged-in"},"winlog":{"event_id":"4624"}}"#,
+            &mut Vec::new(),
+        ));
+        // Raw Winlogbeat / NXLog / Defender lines that would be mapped: kept.
+        assert!(!f.skips(
+            br#"{"event":{"code":"4698"},"winlog":{"event_id":"4698"}}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(br#"{"EventID":4699,"Hostname":"h"}"#, &mut Vec::new()));
+        assert!(!f.skips(
+            br#"{"result":{"_raw":"<EventID>4698</EventID>"}}"#,
+            &mut Vec::new()
+        ));
+        assert!(f.skips(
+            br#"{"EventID":4624,"port":47001,"pid":14698}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(
+            br#"{"ActionType":"ScheduledTaskCreated","DeviceName":"d"}"#,
+            &mut Vec::new()
+        ));
+        assert!(!f.skips(
+            br#"{"result":{"_raw":"<Data>&#105;am</Data>"}}"#,
+            &mut Vec::new()
+        ));
+        // Literals a normaliser can always introduce are not used at all.
+        assert!(Prefilter::new(&[vec!["Audit Success".into()]], false).is_none());
+        assert!(Prefilter::new(&[vec!["2020-01-01T00:00".into()]], false).is_none());
+        assert!(Prefilter::new(&[vec!["a&b".into()]], false).is_none());
+        let host = Prefilter::new(&[vec!["fs02.offsec.lan".into()]], false).unwrap();
+        assert!(host.skips(
+            br#"{"Computer":"fs01.offsec.lan","EventID":4698}"#,
+            &mut Vec::new()
+        ));
+        assert!(!host.skips(br#"{"Computer":"FS02.offsec.lan"}"#, &mut Vec::new()));
     }
 }

@@ -129,6 +129,30 @@ pub(crate) struct XmlLayer {
     offset: u64,
     line: u64,
     records: u64,
+    /// An `<Event` start tag was seen (even if its element never completed).
+    seen_event: bool,
+    /// The first element name, for the "not event XML" explanation.
+    first_tag: Option<String>,
+}
+
+/// The name of the first element (skipping the prologue, comments and doctype), once known.
+fn first_element(buf: &[u8]) -> Option<String> {
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b'<', &buf[at.min(buf.len())..]) {
+        let pos = at + i;
+        match buf.get(pos + 1) {
+            Some(b'?' | b'!') => at = pos + 1,
+            Some(_) => {
+                let rest = &buf[pos + 1..];
+                let len = rest
+                    .iter()
+                    .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))?;
+                return Some(String::from_utf8_lossy(&rest[..len.min(64)]).into_owned());
+            }
+            None => return None,
+        }
+    }
+    None
 }
 
 /// Finds `<Event` followed by whitespace, `>` or `/` (not `<Events`, not `<EventData`).
@@ -155,6 +179,9 @@ impl XmlLayer {
 
     pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
         self.buf.extend_from_slice(chunk);
+        if self.first_tag.is_none() {
+            self.first_tag = first_element(&self.buf);
+        }
         self.drain(false, ctx, out);
     }
 
@@ -162,7 +189,23 @@ impl XmlLayer {
         self.drain(true, ctx, out);
         let rest = String::from_utf8_lossy(&self.buf).into_owned();
         let leftover = rest.trim().trim_end_matches("</Events>").trim();
-        if !leftover.is_empty() && !leftover.starts_with("<?xml") {
+        if self.records == 0 && !self.seen_event {
+            // Not one <Event> anywhere: some other XML document.
+            let root = self.first_tag.clone().unwrap_or_default();
+            ctx.records += 1;
+            ctx.error(
+                Loc {
+                    line: Some(1),
+                    record: None,
+                    offset: Some(0),
+                },
+                format!(
+                    "XML without any <Event> element (first element <{root}>): this is not Windows \
+                     event XML. Export with wevtutil qe /f:xml, Get-WinEvent ... ToXml(), or Event \
+                     Viewer \"Save All Events As\" XML instead"
+                ),
+            );
+        } else if !leftover.is_empty() && !leftover.starts_with("<?xml") {
             let loc = Loc {
                 line: Some(self.line),
                 record: None,
@@ -197,6 +240,7 @@ impl XmlLayer {
                 return;
             };
             self.consume(start);
+            self.seen_event = true;
             let end = memmem::find(&self.buf, b"</Event>")
                 .map(|i| i + 8)
                 .or_else(|| {

@@ -87,6 +87,12 @@ pub struct Matcher<K, P> {
     first_outcome_id: u64,
     last_sweep_ts: Option<i64>,
     now: i64,
+    /// Number of `Some` partial slots over all keys (kept so that counting is O(1)).
+    open_partials: usize,
+    /// Cap on `open_partials` (see [`Matcher::with_max_open`]).
+    max_open: Option<usize>,
+    /// New partial sequences not started because of the cap.
+    refused: u64,
 }
 
 impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
@@ -115,18 +121,31 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
             first_outcome_id: 0,
             last_sweep_ts: None,
             now: i64::MIN,
+            open_partials: 0,
+            max_open: None,
+            refused: 0,
         }
+    }
+
+    /// Caps the number of open partial sequences. At the cap a hit that would open a *new*
+    /// partial sequence (rather than advance or replace one) is refused and counted in
+    /// [`Matcher::refused`]: Elasticsearch has no such limit, so any refusal means the answer
+    /// may be incomplete, and callers must say so. Without `maxspan` partial sequences never
+    /// expire, so this is what bounds memory on hostile input.
+    pub fn with_max_open(mut self, max_open: Option<usize>) -> Self {
+        self.max_open = max_open;
+        self
+    }
+
+    /// How many new partial sequences the cap refused (0 = the answer is exact).
+    pub fn refused(&self) -> u64 {
+        self.refused
     }
 
     /// Partial sequences still able to complete, plus completed ones waiting for a trailing
     /// missing-event window: the memory the matcher holds on behalf of the stream.
     pub fn open_sequences(&self) -> usize {
-        let partial: usize = self
-            .keys
-            .values()
-            .map(|s| s.partial.iter().filter(|p| p.is_some()).count())
-            .sum();
-        partial + self.outcomes.len()
+        self.open_partials + self.outcomes.len()
     }
 
     /// Number of join keys with any state (partials, `until`, recent missing-stage hits).
@@ -201,6 +220,7 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
                     else {
                         continue;
                     };
+                    self.open_partials = self.open_partials.saturating_sub(1);
                     if exceeds(self.spec.maxspan_ms, partial.first_ts, now) {
                         continue;
                     }
@@ -221,7 +241,14 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
                         .entry(key.clone())
                         .or_insert_with(|| KeyState::new(positives, missing_count));
                     if let Some(slot) = state.partial.get_mut(pos) {
-                        *slot = Some(partial);
+                        if slot.is_some() {
+                            *slot = Some(partial);
+                        } else if self.max_open.is_some_and(|max| self.open_partials >= max) {
+                            self.refused += 1;
+                        } else {
+                            *slot = Some(partial);
+                            self.open_partials += 1;
+                        }
                     }
                 }
             }
@@ -255,6 +282,7 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
     pub fn finish(&mut self, out: &mut Vec<Completed<K, P>>) {
         self.release(out, true);
         self.keys.clear();
+        self.open_partials = 0;
     }
 
     fn exceeds_maxspan(&self, from: i64, to: i64) -> bool {
@@ -407,10 +435,12 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
         }
         self.last_sweep_ts = Some(now);
         let horizon = now.saturating_sub(span);
+        let open = &mut self.open_partials;
         self.keys.retain(|_, state| {
             for slot in &mut state.partial {
                 if slot.as_ref().is_some_and(|p| p.first_ts < horizon) {
                     *slot = None;
+                    *open = open.saturating_sub(1);
                 }
             }
             for recent in &mut state.recent_missing {

@@ -290,3 +290,22 @@ fn state_follows_open_sequences_not_input_size() {
     // One new key per second, maxspan 300 s, swept once per maxspan: at most ~2 windows.
     assert!(peak <= 601, "peak {peak}");
 }
+
+#[test]
+fn the_open_sequence_cap_refuses_new_partials_and_counts_them() {
+    let mut m = matcher(&[false, false], None).with_max_open(Some(2));
+    let mut out = Vec::new();
+    for (i, key) in ["a", "b", "c", "a"].into_iter().enumerate() {
+        let id = i as u32 + 1;
+        m.push(hit(i64::from(id), id, &[&[key], NO], &[]), &mut out);
+    }
+    // "c" was refused; the second "a" replaced the first (no growth).
+    assert_eq!((m.open_sequences(), m.refused()), (2, 1));
+    m.push(hit(9, 9, &[NO, &["a", "b", "c"]], &[]), &mut out);
+    m.finish(&mut out);
+    assert_eq!(ids(&run_out(out)), [[4, 9], [2, 9]]);
+}
+
+fn run_out(out: Vec<Completed<&'static str, u32>>) -> Vec<(&'static str, Vec<Option<u32>>)> {
+    out.into_iter().map(|c| (c.key, c.events)).collect()
+}
