@@ -44,3 +44,6 @@ pub mod render;
 #[cfg(target_arch = "wasm32")]
 #[doc(hidden)]
 pub mod wasm;
+
+// ---- rule exceptions (applied to events before matching) ----
+pub mod exceptions;
