@@ -17,7 +17,9 @@ export PATH := $(CARGO_BIN):$(PATH)
 WASM_TARGET := wasm32-unknown-unknown
 # The wasm-bindgen CLI must be exactly the crate's version (toolchain.md), read from Cargo.lock.
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
-JS_TESTS := $(filter-out tests/js/browser.test.mjs,$(wildcard tests/js/*.test.mjs))
+# Browser tests (headless Chromium) are the page's; every other tests/js file runs in plain Node.
+BROWSER_TESTS := tests/js/browser.test.mjs $(filter-out tests/js/triage-exceptions.test.mjs,$(wildcard tests/js/triage*.test.mjs))
+JS_TESTS := $(filter-out $(BROWSER_TESTS),$(wildcard tests/js/*.test.mjs))
 LAYERS := native wasm js browser
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
@@ -100,4 +102,4 @@ test-js:
 	scripts/layer.sh js node node --test --test-reporter=spec $(JS_TESTS)
 
 test-browser:
-	scripts/layer.sh browser node node --test --test-reporter=spec tests/js/browser.test.mjs
+	scripts/layer.sh browser node node --test --test-reporter=spec --test-concurrency=1 $(BROWSER_TESTS)

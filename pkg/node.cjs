@@ -10,6 +10,7 @@ module.exports = {
   Query: wasm.Query,
   builtinRules: wasm.builtinRules,
   parseQuery: wasm.parseQuery,
+  parseRule: wasm.parseRule,
   version: wasm.version,
   EqlError,
 };

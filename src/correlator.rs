@@ -121,6 +121,29 @@ pub struct Correlator {
 }
 
 impl Query {
+    /// The join keys under which `event` can take part in any result: the union, over every
+    /// stage (and `until`) whose filter it passes, of that stage's keys. Empty when the event can
+    /// be in no result at all.
+    ///
+    /// A sequence never spans two keys, so a deployment that routes each event to the worker
+    /// owning each of its keys (a Kafka partition, a Node process) gets the same results as one
+    /// process, provided each worker keeps only the results whose `join_keys` it owns (an event
+    /// with multi-valued keys goes to several workers).
+    pub fn routing_keys(&self, event: &Event) -> Vec<JoinKey> {
+        let mut keys: Vec<JoinKey> = self
+            .stages()
+            .iter()
+            .chain(self.until())
+            .filter(|stage| stage.matches(event))
+            .flat_map(|stage| stage.join_keys(event))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+}
+
+impl Query {
     /// A fresh correlator for one stream of events, with the default reorder window
     /// ([`DEFAULT_REORDER_WINDOW_MS`]).
     ///

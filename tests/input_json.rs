@@ -190,3 +190,29 @@ fn arrays_stream_and_chunking_does_not_matter() {
     r.finish(&mut out);
     assert_eq!((out.len(), r.error_count()), (3001, 0));
 }
+
+/// Regression: a damaged first line made the whole file "unrecognised", and the literal
+/// pre-filter skipped damaged lines without reporting them.
+#[test]
+fn damaged_lines_are_reported_whatever_their_position_and_the_prefilter() {
+    use eqlite::input::{read_all, ReaderOptions};
+    let good =
+        r#"{"@timestamp":"2024-01-01T00:00:00Z","event":{"action":"scheduled-task-created"}}"#;
+    let text = format!("not json\n{good}\n{{\"a\": broken\ngarbage, with a comma\n{good}\n");
+    for format in [Format::Auto, Format::Ndjson] {
+        let options = ReaderOptions {
+            format,
+            required_literals: Some(vec![vec!["scheduled-task-created".to_string()]]),
+            ..ReaderOptions::default()
+        };
+        let (events, summary) = read_all(text.as_bytes(), options);
+        assert_eq!(events.len(), 2, "{format:?}");
+        let lines: Vec<Option<u64>> = summary.errors.iter().map(|e| e.line).collect();
+        assert_eq!(
+            lines,
+            [Some(1), Some(3), Some(4)],
+            "{format:?}: {:?}",
+            summary.errors
+        );
+    }
+}

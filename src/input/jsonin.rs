@@ -377,7 +377,12 @@ fn one_line(
     out: &mut Vec<Event>,
 ) {
     if let Some(filter) = prefilter {
-        if *parsed_one && filter.skips(line, scratch) {
+        // A skipped line is still checked to be JSON (without building a tree), so damaged
+        // records are reported whether or not they could have matched.
+        if *parsed_one
+            && filter.skips(line, scratch)
+            && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
+        {
             ctx.records += 1;
             ctx.prefiltered += 1;
             return;

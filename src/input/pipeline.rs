@@ -168,6 +168,11 @@ impl Pipeline {
         let first_line = first_line(text);
         match ctx.forced {
             Format::WindowsXml => return self.layer = Layer::Xml(XmlLayer::new()),
+            // A forced JSON-lines format reads line by line even when the first line is garbage:
+            // that line is reported, the rest is read.
+            Format::Ndjson | Format::WinlogbeatRaw | Format::Nxlog => {
+                return self.layer = Layer::Json(JsonLayer::new(self.settings.prefilter.clone()));
+            }
             Format::KibanaCsv | Format::EvtxECmdCsv
                 if first != Some(b'{') && first != Some(b'[') =>
             {
@@ -203,6 +208,10 @@ impl Pipeline {
                 let reason = binary_guess(text);
                 self.reject(ctx, reason);
             }
+            // JSON lines behind a damaged first line: read them, reporting the damage.
+            _ if later_line_is_json_object(text) => {
+                self.layer = Layer::Json(JsonLayer::new(self.settings.prefilter.clone()))
+            }
             _ if first_line.contains(',')
                 || first_line.contains(';')
                 || first_line.contains('\t') =>
@@ -220,6 +229,15 @@ impl Pipeline {
             }
         }
     }
+}
+
+/// Whether the sniffed text has a line after the first that opens a JSON object, the sign of an
+/// NDJSON file whose first record is damaged.
+fn later_line_is_json_object(text: &[u8]) -> bool {
+    text.split(|&b| b == b'\n')
+        .skip(1)
+        .take(8)
+        .any(|line| line.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
 }
 
 fn has_full_line(buf: &[u8]) -> bool {

@@ -88,6 +88,8 @@ pub(super) struct Summary<'a> {
     pub(super) correlator: CorrelatorSummary,
     pub(super) input_error_count: u64,
     pub(super) input_errors: &'a [InputProblem],
+    /// Events dropped by the `exceptions` option before correlation.
+    pub(super) excluded_by_exceptions: u64,
 }
 
 /// An event pushed as a JS object, numbered `record` within `file` for its provenance.

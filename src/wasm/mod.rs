@@ -12,6 +12,7 @@ mod types;
 
 use crate::compile::{Query as CoreQuery, QueryKind};
 use crate::correlator::{Correlator as CoreCorrelator, Match};
+use crate::exceptions::ExceptionList;
 use crate::input::{Format, Reader, ReaderOptions};
 use crate::{output, rules, Event};
 use convert::{input_error, query_error, set, to_js, InputProblem, Summary};
@@ -100,6 +101,24 @@ impl Query {
     pub fn fields(&self) -> Vec<String> {
         self.inner.fields()
     }
+
+    /// The join keys under which an event object can take part in a result (empty: none); a
+    /// pipeline spread over several workers routes each event by these.
+    #[wasm_bindgen(js_name = joinKeysOf, unchecked_return_type = "unknown[][]")]
+    pub fn join_keys_of(&self, event: JsValue) -> Result<JsValue, JsValue> {
+        join_keys_of(&self.inner, event)
+    }
+}
+
+/// The routing keys of an event object (see `Correlator.joinKeysOf`).
+fn join_keys_of(query: &CoreQuery, event: JsValue) -> Result<JsValue, JsValue> {
+    let event = convert::event_from_js(event, None, 0)?;
+    let keys: Vec<Vec<serde_json::Value>> = query
+        .routing_keys(&event)
+        .iter()
+        .map(crate::JoinKey::to_json)
+        .collect();
+    to_js(&keys)
 }
 
 /// Compiles `text` and describes it (kind, join keys, maxspan, fields); throws like `new Query`.
@@ -120,6 +139,12 @@ pub fn builtin_rules() -> Result<JsValue, JsValue> {
     to_js(&[rules::builtin()])
 }
 
+/// Reads a detection-rules TOML file (or a built-in id) and describes the rule like builtinRules().
+#[wasm_bindgen(js_name = parseRule, unchecked_return_type = "RuleInfo")]
+pub fn parse_rule(rule: &str) -> Result<JsValue, JsValue> {
+    to_js(&options::resolve_rule(rule)?)
+}
+
 /// Streaming state for one run of a query or rule over events: push input, collect results.
 #[wasm_bindgen]
 #[derive(Debug)]
@@ -137,6 +162,13 @@ pub struct Correlator {
     /// Events read but not yet correlated (reused between calls).
     scratch: Vec<Event>,
     finished: bool,
+    /// Rule exceptions: events they match never reach the correlator.
+    exceptions: Option<ExceptionList>,
+    excluded: u64,
+    /// Input errors not yet handed out by `takeInputErrors`, and how many of the current
+    /// reader's errors already were.
+    unreported: Vec<InputProblem>,
+    reported_in_reader: usize,
 }
 
 #[wasm_bindgen]
@@ -159,6 +191,10 @@ impl Correlator {
             input_errors: Vec::new(),
             scratch: Vec::new(),
             finished: false,
+            exceptions: options.exceptions,
+            excluded: 0,
+            unreported: Vec::new(),
+            reported_in_reader: 0,
         })
     }
 
@@ -182,6 +218,9 @@ impl Correlator {
         let room = INPUT_ERRORS_KEPT.saturating_sub(self.input_errors.len());
         let kept = reader.errors().iter().take(room).map(InputProblem::from);
         self.input_errors.extend(kept);
+        let fresh = reader.errors().iter().skip(self.reported_in_reader);
+        self.unreported.extend(fresh.map(InputProblem::from));
+        self.reported_in_reader = 0;
         self.correlate()
     }
 
@@ -239,6 +278,31 @@ impl Correlator {
         self.correlate()
     }
 
+    /// The join keys under which an event object can take part in a result (see
+    /// `Query.joinKeysOf`).
+    #[wasm_bindgen(js_name = joinKeysOf, unchecked_return_type = "unknown[][]")]
+    pub fn join_keys_of(&self, event: JsValue) -> Result<JsValue, JsValue> {
+        join_keys_of(self.inner.query(), event)
+    }
+
+    /// The unreadable records found since the last call (the first ones of each file; all are
+    /// counted in the summary), so a stream can report them as they happen.
+    #[wasm_bindgen(js_name = takeInputErrors, unchecked_return_type = "InputProblem[]")]
+    pub fn take_input_errors(&mut self) -> Result<JsValue, JsValue> {
+        if let Some(reader) = &self.reader {
+            let fresh = reader.errors().iter().skip(self.reported_in_reader);
+            self.unreported.extend(fresh.map(InputProblem::from));
+            self.reported_in_reader = reader.errors().len();
+        }
+        to_js(&std::mem::take(&mut self.unreported))
+    }
+
+    /// What happened so far (the shape of `finish().summary`), for progress displays.
+    #[wasm_bindgen(unchecked_return_type = "Summary")]
+    pub fn summary(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.summary_now())
+    }
+
     /// Ends the input and returns `{ results, summary }`: the remaining results (after any
     /// `size`/`head`/`tail` limit) and what happened. The correlator takes no input after this.
     #[wasm_bindgen(unchecked_return_type = "{ results: EqlResult[]; summary: Summary }")]
@@ -249,11 +313,7 @@ impl Correlator {
         for m in &self.inner.finish() {
             results.push(&self.result(m)?);
         }
-        let summary = Summary {
-            correlator: self.inner.summary(),
-            input_error_count: self.input_error_count,
-            input_errors: &self.input_errors,
-        };
+        let summary = self.summary_now();
         let out = Object::new();
         set(&out, "results", &results);
         set(&out, "summary", &to_js(&summary)?);
@@ -284,6 +344,10 @@ impl Correlator {
     fn correlate(&mut self) -> Result<Array, JsValue> {
         let mut matches = Vec::new();
         for event in self.scratch.drain(..) {
+            if self.exceptions.as_ref().is_some_and(|l| l.matches(&event)) {
+                self.excluded += 1;
+                continue;
+            }
             self.inner.push_into(event, &mut matches);
         }
         let out = Array::new();
@@ -291,6 +355,15 @@ impl Correlator {
             out.push(&self.result(m)?);
         }
         Ok(out)
+    }
+
+    fn summary_now(&self) -> Summary<'_> {
+        Summary {
+            correlator: self.inner.summary(),
+            input_error_count: self.input_error_count,
+            input_errors: &self.input_errors,
+            excluded_by_exceptions: self.excluded,
+        }
     }
 
     fn result(&self, m: &Match) -> Result<JsValue, JsValue> {

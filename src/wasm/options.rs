@@ -5,6 +5,7 @@
 use super::convert::{eql_error, option_error, query_error};
 use crate::compile::{Query, QueryBuilder, ResultPosition};
 use crate::correlator::DEFAULT_REORDER_WINDOW_MS;
+use crate::exceptions::ExceptionList;
 use crate::input::Format;
 use crate::rules::{self, Rule};
 use js_sys::{Array, Object};
@@ -133,10 +134,12 @@ pub(super) struct CorrelatorOptions {
     pub(super) format: Format,
     /// `None`: buffer everything until `finish()` (exact for input in any order).
     pub(super) reorder_window_ms: Option<u64>,
+    /// Rule exceptions (Kibana's exception item JSON), applied to events before correlation.
+    pub(super) exceptions: Option<ExceptionList>,
 }
 
 impl CorrelatorOptions {
-    const KEYS: &'static str = "query, rule, format, reorderWindow, timestampField, \
+    const KEYS: &'static str = "query, rule, format, reorderWindow, exceptions, timestampField, \
                                 tiebreakerField, eventCategoryField, size, resultPosition";
 
     pub(super) fn from_js(options: &JsValue) -> Result<CorrelatorOptions, JsValue> {
@@ -148,6 +151,7 @@ impl CorrelatorOptions {
         let mut query_options = QueryOptions::default();
         let (mut query, mut rule, mut format) = (None, None, Format::Auto);
         let mut reorder_window_ms = Some(DEFAULT_REORDER_WINDOW_MS);
+        let mut exceptions = None;
         for (key, value) in entries(options, "Correlator")? {
             match key.as_str() {
                 "query" => query = Some(string(&key, &value)?),
@@ -156,6 +160,8 @@ impl CorrelatorOptions {
                     format = Format::from_str(&string(&key, &value)?)
                         .map_err(|e| option_error(&format!("option `format`: {e}")))?;
                 }
+                "exceptions" if value.is_null() => exceptions = None,
+                "exceptions" => exceptions = Some(exception_list(&value)?),
                 "reorderWindow" if value.is_null() => reorder_window_ms = None,
                 "reorderWindow" => reorder_window_ms = Some(count(&key, &value)?),
                 _ if query_options.take(&key, &value)? => {}
@@ -168,9 +174,14 @@ impl CorrelatorOptions {
                 let rule = resolve_rule(&rule)?;
                 query_options.build(&rule.query, Some(&rule))?
             }
-            _ => {
+            // Like the CLI: no query and no rule runs the built-in rule.
+            (None, None) => {
+                let rule = rules::builtin();
+                query_options.build(&rule.query, Some(&rule))?
+            }
+            (Some(_), Some(_)) => {
                 return Err(option_error(
-                    "Correlator options need exactly one of `query` and `rule`",
+                    "Correlator options take `query` or `rule`, not both",
                 ))
             }
         };
@@ -178,12 +189,30 @@ impl CorrelatorOptions {
             query,
             format,
             reorder_window_ms,
+            exceptions: exceptions.filter(|list: &ExceptionList| !list.is_empty()),
         })
     }
 }
 
+/// `exceptions`: the JSON text Kibana exports (NDJSON, an array or one item), or the same as JS
+/// values (an array of items or one item).
+fn exception_list(value: &JsValue) -> Result<ExceptionList, JsValue> {
+    let list = match value.as_string() {
+        Some(text) => ExceptionList::from_json(&text),
+        None => {
+            let json: serde_json::Value = serde_wasm_bindgen::from_value(value.clone())
+                .map_err(|e| option_error(&format!("option `exceptions`: {e}")))?;
+            match json {
+                serde_json::Value::Array(items) => ExceptionList::from_values(&items),
+                one => ExceptionList::from_values(&[one]),
+            }
+        }
+    };
+    list.map_err(|e| option_error(&format!("option `exceptions`: {e}")))
+}
+
 /// A rule given as a built-in id or as the text of a detection-rules TOML file.
-fn resolve_rule(rule: &str) -> Result<Rule, JsValue> {
+pub(super) fn resolve_rule(rule: &str) -> Result<Rule, JsValue> {
     let builtin = rules::builtin();
     if rule == builtin.id {
         return Ok(builtin);

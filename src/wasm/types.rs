@@ -22,7 +22,7 @@ export interface QueryOptions {
   /** Which results `size` keeps: "head" (first) or "tail" (last, the default, as Elasticsearch). */
   resultPosition?: "head" | "tail";
 }
-/** Options of `new Correlator(options)`: exactly one of `query` and `rule`. */
+/** Options of `new Correlator(options)`: `query` or `rule` (neither: the built-in rule). */
 export interface CorrelatorOptions extends QueryOptions {
   /** EQL query text. */
   query?: string;
@@ -31,7 +31,10 @@ export interface CorrelatorOptions extends QueryOptions {
   /** Input format of push() chunks, e.g. "ndjson" (default: detected from the data). */
   format?: string;
   /** How long (ms of event time) to wait for out-of-order events before a result is final. */
-  reorderWindow?: number;
+  reorderWindow?: number | null;
+  /** Elastic rule exceptions, applied to events before matching: Kibana's exported exception
+   *  items as JSON text (NDJSON, an array or one item) or as objects. */
+  exceptions?: string | object | object[] | null;
 }
 /** What a query is, as told by parseQuery() and the Query getters. */
 export interface QueryInfo {
@@ -70,6 +73,8 @@ export interface Summary {
   /** Records the input reader could not read (the first ones are listed in input_errors). */
   input_error_count: number;
   input_errors: InputProblem[];
+  /** Events removed by the `exceptions` option before matching. */
+  excluded_by_exceptions: number;
 }
 /** A built-in rule. */
 export interface RuleInfo { id: string; name: string; description: string; severity: string; risk_score?: number; query: string }

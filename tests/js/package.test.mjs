@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { repoRoot } from './shared.mjs';
 
 const pkgJson = JSON.parse(readFileSync(join(repoRoot, 'pkg', 'package.json'), 'utf8'));
-const expectedExports = ['Correlator', 'EqlError', 'Query', 'builtinRules', 'parseQuery', 'version'];
+const expectedExports = ['Correlator', 'EqlError', 'Query', 'builtinRules', 'parseQuery', 'parseRule', 'version'];
 let scratch;
 let tarball;
 
