@@ -221,10 +221,11 @@ test('joinKeysOf routes events so that partitioned workers give the one-process 
   assert.ok(expected.length > 0);
   const workers = [new Correlator({}), new Correlator({})];
   const owner = (key) => [...JSON.stringify(key)].reduce((h, ch) => h + ch.charCodeAt(0), 0) % workers.length;
+  const partitioned = [];
   for (const event of events) {
-    for (const key of router.joinKeysOf(event)) workers[owner(key)].pushEvent(event);
+    for (const key of router.joinKeysOf(event)) partitioned.push(...workers[owner(key)].pushEvent(event));
   }
-  const partitioned = workers.flatMap((w) => w.finish().results);
+  for (const w of workers) partitioned.push(...w.finish().results);
   const sortKey = (r) => JSON.stringify([r.events.at(-1)._source['@timestamp'], r.join_keys]);
   assert.deepEqual(
     partitioned.map(sortKey).sort(),
