@@ -36,6 +36,9 @@ pub use rules::Rule;
 pub mod input;
 pub use input::{Format, InputError, InputSummary, Reader, ReaderOptions};
 
+// ---- renderers of result objects (table, CSV, alerts) ----
+pub mod render;
+
 // ---- the WebAssembly facade (JS types live only here) ----
 #[cfg(target_arch = "wasm32")]
 mod wasm;
