@@ -114,6 +114,7 @@ pub(super) fn run(args: RunArgs) -> i32 {
             failed = true;
         }
     }
+    let progress = progress_bar(&inputs);
     let mut stats = Vec::new();
     let mut results = Vec::new();
     for input in &inputs {
@@ -152,6 +153,9 @@ pub(super) fn run(args: RunArgs) -> i32 {
                     break;
                 }
             };
+            if let Some(bar) = &progress {
+                bar.inc(n as u64);
+            }
             reader.push(chunk.get(..n).unwrap_or_default(), &mut events);
             for event in events.drain(..) {
                 correlator.push_into(event, &mut results);
@@ -189,6 +193,9 @@ pub(super) fn run(args: RunArgs) -> i32 {
         }
         results.clear();
     }
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
     let rest = correlator.finish();
     if sink.write(&mut out, &rest).is_err()
         || sink.finish(&mut out).is_err()
@@ -202,6 +209,37 @@ pub(super) fn run(args: RunArgs) -> i32 {
         print_stats(&summary, &stats);
     }
     i32::from(failed)
+}
+
+/// Inputs larger than this (in total) get a progress bar when stderr is a terminal.
+const PROGRESS_MIN_BYTES: u64 = 8 << 20;
+
+/// A byte-count progress bar on stderr, only for a terminal and large inputs (stdin counts as
+/// unknown size, so it never gets one).
+fn progress_bar(inputs: &[Option<PathBuf>]) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    if !io::stderr().is_terminal() || inputs.iter().any(Option::is_none) {
+        return None;
+    }
+    let total: u64 = inputs
+        .iter()
+        .flatten()
+        .filter_map(|path| std::fs::metadata(path).ok())
+        .map(|meta| meta.len())
+        .sum();
+    if total < PROGRESS_MIN_BYTES {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 /// Adds a file, or every regular file under a directory (recursively, sorted by path).
