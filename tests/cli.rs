@@ -451,3 +451,13 @@ fn mixed_valid_and_invalid_records_and_missing_paths() {
     assert!(err.contains("mixed.ndjson:2"), "{err}");
     assert!(err.contains("no-such-dir"), "{err}");
 }
+
+#[test]
+fn check_bad_rule_file_exits_2() {
+    let dir = temp_dir("badrule");
+    let rule = dir.join("bad.toml");
+    std::fs::write(&rule, "[rule]\nlanguage = \"kuery\"\nquery = \"x\"\n").unwrap();
+    let out = eqlite(&["check", rule.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bad.toml"), "{}", stderr(&out));
+}
