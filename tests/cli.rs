@@ -222,3 +222,242 @@ fn reorder_window_option() {
     let wide = eqlite(&["run", "--reorder-window", "700000"], &input);
     assert_eq!(lines(&wide).len(), 1, "{}", stderr(&wide));
 }
+
+// ---- subcommands, output modes, directories, gzip (issue 5) ----
+
+fn data(name: &str) -> String {
+    format!("{}/tests/data/cli/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh scratch directory under the system temp dir.
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eqlite-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn table_output_is_pinned() {
+    let out = eqlite(&["run", "--output", "table", &data("pair.ndjson")], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "host  task   user  created               deleted               gap\n\
+         WS1   \\evil  bob   2024-05-01T08:00:00Z  2024-05-01T08:01:30Z  1 min 30.000 s\n"
+    );
+}
+
+#[test]
+fn csv_output_is_pinned() {
+    let out = eqlite(&["run", "--output", "csv", &data("pair.ndjson")], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "host,task,user,created,deleted,gap\r\n\
+         WS1,\\evil,bob,2024-05-01T08:00:00Z,2024-05-01T08:01:30Z,1 min 30.000 s\r\n"
+    );
+}
+
+#[test]
+fn alerts_carry_rule_info_and_deterministic_ids() {
+    let run = || {
+        let out = eqlite(&["run", "--output", "alerts", &data("pair.ndjson")], "");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        lines(&out)
+    };
+    let (first, second) = (run(), run());
+    // Two building-block alerts and the shell alert of the one sequence.
+    assert_eq!(first.len(), 3);
+    let ids = |alerts: &[Value]| -> Vec<String> {
+        alerts
+            .iter()
+            .map(|a| a["_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(ids(&first), ids(&second));
+    let text = first[2].to_string();
+    assert!(
+        text.contains("temporarily-scheduled-task-creation"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Temporarily Scheduled Task Creation"),
+        "{text}"
+    );
+    let adhoc = eqlite(
+        &[
+            "run",
+            "--output",
+            "alerts",
+            "--query",
+            "iam where event.action == \"scheduled-task-created\"",
+            &data("pair.ndjson"),
+        ],
+        "",
+    );
+    let alerts = lines(&adhoc);
+    assert_eq!(alerts.len(), 1, "{}", stderr(&adhoc));
+    let text = alerts[0].to_string();
+    assert!(
+        text.contains("adhoc-query") && text.contains("Ad-hoc query"),
+        "{text}"
+    );
+    // `@timestamp` is the execution time, RFC 3339 UTC.
+    let now = alerts[0]["_source"]["@timestamp"].as_str().unwrap();
+    assert!(now.ends_with('Z') && now.len() == 24, "{now}");
+}
+
+#[test]
+fn stats_go_to_stderr() {
+    let out = eqlite(&["run", "--stats", &data("pair.ndjson")], "");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(lines(&out).len(), 1);
+    let err = stderr(&out);
+    assert!(err.contains("events seen: 2"), "{err}");
+    assert!(err.contains("stage 2 matched: 1"), "{err}");
+    assert!(
+        err.contains("format ndjson, 0 unreadable record(s)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn check_describes_queries_rules_and_the_builtin_rule() {
+    let out = eqlite(&["check", "temporarily-scheduled-task-creation"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    for needle in [
+        "rule: Temporarily Scheduled Task Creation",
+        "kind: sequence",
+        "join keys: winlog.computer_name, winlog.event_data.TaskName",
+        "maxspan: 300000 ms",
+        "stages: 2",
+        "required literals: \"iam\", \"scheduled-task-created\"",
+        "fields read: @timestamp, event.action,",
+    ] {
+        assert!(text.contains(needle), "{needle:?} in\n{text}");
+    }
+    let out = eqlite(&["check", "process where process.name == \"cmd.exe\""], "");
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("kind: event") && text.contains("category process"),
+        "{text}"
+    );
+    assert!(!text.contains("join keys"), "{text}");
+    let dir = temp_dir("check");
+    let rule = dir.join("r.toml");
+    std::fs::write(
+        &rule,
+        "[rule]\nrule_id = \"r-1\"\nname = \"Mine\"\ndescription = \"d\"\nseverity = \"high\"\n\
+         risk_score = 73\nlanguage = \"eql\"\ntype = \"eql\"\nquery = '''\nsequence by host.name \
+         with maxspan=1m [process where true] [network where true]\n'''\n",
+    )
+    .unwrap();
+    let out = eqlite(&["check", rule.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("rule: Mine (r-1)") && text.contains("maxspan: 60000 ms"),
+        "{text}"
+    );
+}
+
+#[test]
+fn check_bad_query_prints_the_caret_and_exits_2() {
+    let out = eqlite(&["check", "process where foo =="], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stdout(&out).is_empty());
+    let err = stderr(&out);
+    assert!(
+        err.contains("process where foo ==\n") && err.contains("^"),
+        "{err}"
+    );
+}
+
+#[test]
+fn formats_lists_every_format() {
+    let out = eqlite(&["formats"], "");
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    for (format, description) in eqlite::input::Format::all() {
+        assert!(
+            text.contains(format.as_str()) && text.contains(description),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn help_documents_examples_and_exit_codes() {
+    let out = eqlite(&["--help"], "");
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Examples:") && text.contains("Exit codes:"),
+        "{text}"
+    );
+    assert!(text.contains("2  bad query, rule or options"), "{text}");
+    let out = eqlite(&["run", "--output", "xml"], "");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn directories_are_read_recursively_and_gzip_is_recognised() {
+    use flate2::{write::GzEncoder, Compression};
+    let dir = temp_dir("dirs");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let created = task_event("2024-05-01T08:00:00Z", "scheduled-task-created", "bob");
+    let deleted = task_event("2024-05-01T08:01:00Z", "scheduled-task-deleted", "bob");
+    std::fs::write(dir.join("a.ndjson"), format!("{created}\n")).unwrap();
+    let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+    gz.write_all(format!("{deleted}\n").as_bytes()).unwrap();
+    std::fs::write(dir.join("sub").join("b.log"), gz.finish().unwrap()).unwrap();
+    let out = eqlite(&["run", "--stats", dir.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let results = lines(&out);
+    assert_eq!(results.len(), 1, "{}", stderr(&out));
+    assert_eq!(results[0]["events"].as_array().unwrap().len(), 2);
+    let err = stderr(&out);
+    assert!(err.contains("events seen: 2"), "{err}");
+}
+
+#[test]
+fn mixed_valid_and_invalid_records_and_missing_paths() {
+    let dir = temp_dir("mixed");
+    let file = dir.join("mixed.ndjson");
+    let created = task_event("2024-05-01T08:00:00Z", "scheduled-task-created", "bob");
+    let deleted = task_event("2024-05-01T08:01:00Z", "scheduled-task-deleted", "bob");
+    std::fs::write(
+        &file,
+        format!("{created}\n{{\"x\": \"iam scheduled-task-created\" broken\n{deleted}\n"),
+    )
+    .unwrap();
+    let missing = dir.join("no-such-dir");
+    let out = eqlite(
+        &["run", file.to_str().unwrap(), missing.to_str().unwrap()],
+        "",
+    );
+    // (The broken line holds the rule's literals, so the pre-filter cannot skip it unparsed.)
+    // The bad record and the missing path are reported, the rest still matches.
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(lines(&out).len(), 1);
+    let err = stderr(&out);
+    assert!(err.contains("mixed.ndjson:2"), "{err}");
+    assert!(err.contains("no-such-dir"), "{err}");
+}
+
+#[test]
+fn check_bad_rule_file_exits_2() {
+    let dir = temp_dir("badrule");
+    let rule = dir.join("bad.toml");
+    std::fs::write(&rule, "[rule]\nlanguage = \"kuery\"\nquery = \"x\"\n").unwrap();
+    let out = eqlite(&["check", rule.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bad.toml"), "{}", stderr(&out));
+}

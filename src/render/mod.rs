@@ -6,6 +6,7 @@
 //! back into the engine.
 
 pub mod alerts;
+pub mod describe;
 pub mod table;
 
 use serde_json::Value;
