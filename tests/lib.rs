@@ -18,3 +18,4 @@ mod input_robust;
 mod input_rule;
 mod input_siem;
 mod input_support;
+mod readme;
