@@ -232,3 +232,30 @@ test('joinKeysOf routes events so that partitioned workers give the one-process 
     expected.map(sortKey).sort(),
   );
 });
+
+test('exceptions drop events before matching; summary() reports mid-run; parseRule describes a rule', async () => {
+  const { parseRule, builtinRules } = await import('../../pkg/node.js');
+  const plain = new Correlator({});
+  const before = plain.push(sample);
+  const midway = plain.summary();
+  assert.ok(midway.events_seen > 0, 'summary() works before finish()');
+  const all = [...before, ...plain.finish().results];
+  assert.equal(all.length, 1);
+  const user = all[0].events[0]._source.user.name;
+
+  const excluded = new Correlator({
+    exceptions: [{ entries: [{ field: 'user.name', operator: 'included', type: 'match', value: user }] }],
+  });
+  const kept = [...excluded.push(sample), ...excluded.finish().results];
+  assert.equal(kept.length, 0, 'the exception removed the pair');
+
+  assert.throws(
+    () => new Correlator({ exceptions: [{ entries: [{ field: 'x', operator: 'sometimes', type: 'match', value: 'y' }] }] }),
+    (e) => e.name === 'EqlError' && /exceptions/.test(e.message),
+  );
+
+  const rule = parseRule(builtinRules()[0].id);
+  assert.equal(rule.severity, 'medium');
+  assert.match(rule.query, /sequence by winlog\.computer_name/);
+  assert.throws(() => parseRule('this is [not toml'), { name: 'EqlError' });
+});
