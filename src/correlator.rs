@@ -10,7 +10,7 @@
 use crate::compile::{JoinKey, Query, QueryKind, ResultPosition};
 use crate::event::{Event, Provenance};
 use crate::sequence::{
-    Completed, Hit, Matcher, MatcherSpec, Ordinal, ReorderBuffer, ResultLimit, SortValue,
+    Completed, Hit, Matcher, MatcherSpec, Ordinal, ReorderBuffer, ResultLimit, SortValue, Then,
 };
 use crate::time;
 use serde::Serialize;
@@ -177,11 +177,20 @@ impl Correlator {
         if missing.is_empty() {
             missing.push(false);
         }
+        let later = query
+            .later_limits()
+            .iter()
+            .map(|&(position, n)| match position {
+                ResultPosition::Head => Then::Head(n),
+                ResultPosition::Tail => Then::Tail(n),
+            })
+            .collect();
         let limit = match query.limit() {
             None => ResultLimit::unlimited(),
             Some((ResultPosition::Head, n)) => ResultLimit::head(n),
             Some((ResultPosition::Tail, n)) => ResultLimit::tail(n),
-        };
+        }
+        .then(later);
         let matcher = Matcher::new(MatcherSpec {
             missing,
             maxspan_ms: query.maxspan_ms(),

@@ -141,9 +141,11 @@ fn limits_from_pipes_and_size() {
         Query::new("any where true | tail 4 | tail 2")
             .unwrap()
             .limit(),
-        Some((ResultPosition::Tail, 2))
+        Some((ResultPosition::Tail, 4))
     );
-    assert!(Query::new("any where true | head 4 | tail 2").is_err());
+    let chained = Query::new("any where true | head 4 | tail 2").unwrap();
+    assert_eq!(chained.limit(), Some((ResultPosition::Head, 4)));
+    assert_eq!(chained.later_limits(), [(ResultPosition::Tail, 2)]);
 }
 
 /// Runs every case of `tests/data/lang/*.toml`: compile `query` (with an optional

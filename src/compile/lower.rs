@@ -293,6 +293,31 @@ impl Lowerer<'_> {
             .collect()
     }
 
+    /// `?x == ?y` / `?x != ?y`. Elasticsearch replaces an unmapped optional field by `null`
+    /// and then rewrites `f == null` to "f is missing" (and `!=` to "exists"), so two missing
+    /// fields are equal (test `sequenceOptionalFieldAsQueryKeysOnly`); with both present the
+    /// values are compared as in a script.
+    fn optional_field_equality(
+        &self,
+        e: &Expr,
+        op: BinaryOp,
+        a: &Field,
+        b: &Field,
+    ) -> Result<Cond, Error> {
+        let exists = |f: &Field| Cond::Exists(field_ref(f));
+        let missing = |f: &Field| Cond::Not(Box::new(exists(f)));
+        let both_present = self.script_condition(e)?;
+        Ok(if op == BinaryOp::Eq {
+            Cond::Or(vec![Cond::And(vec![missing(a), missing(b)]), both_present])
+        } else {
+            Cond::Or(vec![
+                Cond::And(vec![exists(a), missing(b)]),
+                Cond::And(vec![missing(a), exists(b)]),
+                both_present,
+            ])
+        })
+    }
+
     fn comparison(&self, e: &Expr, op: BinaryOp, left: &Expr, right: &Expr) -> Result<Cond, Error> {
         let (lf, rf) = (as_field(left), as_field(right));
         let leaf = match (lf, rf) {
@@ -302,6 +327,9 @@ impl Lowerer<'_> {
                         "Comparisons against fields are not (currently) supported",
                         e.span,
                     ));
+                }
+                if matches!(op, BinaryOp::Eq | BinaryOp::Neq) {
+                    return self.optional_field_equality(e, op, a, b);
                 }
                 None
             }

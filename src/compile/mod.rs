@@ -138,7 +138,7 @@ impl QueryBuilder {
         let tree = crate::syntax::parse(text)?;
         let lower = lower::Lowerer { src: text };
         let category_field: Arc<str> = self.event_category_field.as_str().into();
-        let limit = self.limit(&tree.pipes)?;
+        let (limit, later_limits) = self.limit(&tree.pipes);
         let (kind, stages, until, maxspan_ms) = match &tree.body {
             Body::Event(filter) => {
                 let stage = compile_stage(&lower, filter, &[], false, &category_field)?;
@@ -252,6 +252,7 @@ impl QueryBuilder {
                 until,
                 maxspan_ms,
                 limit,
+                later_limits,
                 timestamp_field: self.timestamp_field.clone(),
                 tiebreaker_field: self.tiebreaker_field.clone(),
                 event_category_field: self.event_category_field.clone(),
@@ -261,32 +262,34 @@ impl QueryBuilder {
     }
 
     /// The effective limit: the first `head`/`tail` pipe decides the end and `size` caps it
-    /// (Elasticsearch puts the implicit size limit under the first pipe); later pipes of the
-    /// same kind narrow it; mixing `head` and `tail` is not supported.
-    fn limit(&self, pipes: &[ast::Pipe]) -> Result<Option<(ResultPosition, usize)>, Error> {
-        let to_pos = |k: PipeKind| match k {
-            PipeKind::Head => ResultPosition::Head,
-            PipeKind::Tail => ResultPosition::Tail,
+    /// (Elasticsearch puts the implicit size limit under the first pipe). Later pipes are
+    /// returned separately: each applies, in order, to what the previous ones kept.
+    #[allow(clippy::type_complexity)]
+    fn limit(
+        &self,
+        pipes: &[ast::Pipe],
+    ) -> (
+        Option<(ResultPosition, usize)>,
+        Vec<(ResultPosition, usize)>,
+    ) {
+        let to_limit = |pipe: &ast::Pipe| {
+            let position = match pipe.kind {
+                PipeKind::Head => ResultPosition::Head,
+                PipeKind::Tail => ResultPosition::Tail,
+            };
+            (position, usize::try_from(pipe.count).unwrap_or(usize::MAX))
         };
         let Some(first) = pipes.first() else {
-            return Ok(self.size.map(|n| (self.result_position, n)));
+            return (self.size.map(|n| (self.result_position, n)), Vec::new());
         };
-        let position = to_pos(first.kind);
-        let mut n = usize::try_from(first.count).unwrap_or(usize::MAX);
+        let (position, mut n) = to_limit(first);
         if let Some(size) = self.size {
             n = n.min(size);
         }
-        for pipe in &pipes[1..] {
-            if to_pos(pipe.kind) != position {
-                return Err(Error::new(
-                    ErrorKind::Unsupported,
-                    "Combining [head] and [tail] pipes is not supported",
-                )
-                .with_span(pipe.span));
-            }
-            n = n.min(usize::try_from(pipe.count).unwrap_or(usize::MAX));
-        }
-        Ok(Some((position, n)))
+        (
+            Some((position, n)),
+            pipes[1..].iter().map(to_limit).collect(),
+        )
     }
 }
 
@@ -471,6 +474,7 @@ struct Inner {
     until: Option<Stage>,
     maxspan_ms: Option<u64>,
     limit: Option<(ResultPosition, usize)>,
+    later_limits: Vec<(ResultPosition, usize)>,
     timestamp_field: String,
     tiebreaker_field: Option<String>,
     event_category_field: String,
@@ -531,6 +535,12 @@ impl Query {
     /// The effective result limit from `head`/`tail` pipes and the `size` option.
     pub fn limit(&self) -> Option<(ResultPosition, usize)> {
         self.inner.limit
+    }
+
+    /// The `head`/`tail` pipes after the first (`| head 4 | tail 2`), each applied in order to
+    /// what the previous ones kept.
+    pub fn later_limits(&self) -> &[(ResultPosition, usize)] {
+        &self.inner.later_limits
     }
 
     /// Names of the join keys of the first stage (shared keys then per-stage keys).

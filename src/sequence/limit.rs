@@ -10,6 +10,18 @@ pub struct ResultLimit<T> {
     /// Tail: the newest results so far (at most N).
     kept: VecDeque<T>,
     emitted: usize,
+    /// Pipes after the first (`| head 4 | tail 2`), applied in order to what the first kept.
+    /// With any, nothing is certain before the end, so results are held until `finish`.
+    then: Vec<Then>,
+}
+
+/// A `head N` or `tail N` pipe after the first one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Then {
+    /// Keep the first N.
+    Head(usize),
+    /// Keep the last N.
+    Tail(usize),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -40,12 +52,26 @@ impl<T> ResultLimit<T> {
             kind,
             kept: VecDeque::new(),
             emitted: 0,
+            then: Vec::new(),
         }
+    }
+
+    /// Adds the pipes that follow the first one, applied in order at `finish`.
+    #[must_use]
+    pub fn then(mut self, pipes: Vec<Then>) -> Self {
+        self.then = pipes;
+        self
     }
 
     /// Offers the next result; returns it if it is certain to be part of the answer now.
     pub fn offer(&mut self, item: T) -> Option<T> {
         match self.kind {
+            Kind::Unlimited | Kind::Head(_) if !self.then.is_empty() => {
+                if !self.is_complete() {
+                    self.kept.push_back(item);
+                }
+                None
+            }
             Kind::Unlimited => {
                 self.emitted += 1;
                 Some(item)
@@ -68,13 +94,23 @@ impl<T> ResultLimit<T> {
 
     /// Whether no further result can be emitted (a reached `head`): callers may stop early.
     pub fn is_complete(&self) -> bool {
-        matches!(self.kind, Kind::Head(n) if self.emitted >= n)
+        matches!(self.kind, Kind::Head(n) if self.emitted + self.kept.len() >= n)
     }
 
     /// Ends the stream and returns the held results (the `tail`), ascending.
     pub fn finish(&mut self) -> Vec<T> {
-        self.emitted += self.kept.len();
-        self.kept.drain(..).collect()
+        let mut out: Vec<T> = self.kept.drain(..).collect();
+        for pipe in &self.then {
+            match *pipe {
+                Then::Head(n) => out.truncate(n),
+                Then::Tail(n) => {
+                    let excess = out.len().saturating_sub(n);
+                    out.drain(..excess);
+                }
+            }
+        }
+        self.emitted += out.len();
+        out
     }
 }
 
@@ -97,5 +133,33 @@ mod tests {
         assert_eq!(run(ResultLimit::tail(9), &items), items);
         assert!(run(ResultLimit::tail(0), &items).is_empty());
         assert!(run(ResultLimit::head(0), &items).is_empty());
+    }
+
+    #[test]
+    fn later_pipes_apply_in_order_to_what_the_first_kept() {
+        let items = [1, 2, 3, 4, 5, 6];
+        assert_eq!(
+            run(ResultLimit::head(4).then(vec![Then::Tail(2)]), &items),
+            [3, 4]
+        );
+        assert_eq!(
+            run(ResultLimit::tail(4).then(vec![Then::Head(2)]), &items),
+            [3, 4]
+        );
+        assert_eq!(
+            run(ResultLimit::tail(9).then(vec![Then::Head(2)]), &items[..1]),
+            [1]
+        );
+        assert_eq!(
+            run(
+                ResultLimit::head(5).then(vec![Then::Tail(3), Then::Head(1)]),
+                &items
+            ),
+            [3]
+        );
+        assert_eq!(
+            run(ResultLimit::unlimited().then(vec![Then::Tail(1)]), &items),
+            [6]
+        );
     }
 }

@@ -16,7 +16,7 @@ mod matcher;
 mod ordinal;
 mod reorder;
 
-pub use limit::ResultLimit;
+pub use limit::{ResultLimit, Then};
 pub use matcher::{Matcher, MatcherSpec};
 pub use ordinal::{Ordinal, SortValue};
 pub use reorder::{Late, ReorderBuffer};
