@@ -10,6 +10,10 @@ import { createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The same policy as the pages' meta tag: nothing but this origin, no inline script. */
+const CSP = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; " +
+  "connect-src 'self'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'";
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 const mounts = [
   ['/pkg/', join(root, 'pkg')],
@@ -80,6 +84,8 @@ const server = createServer((req, res) => {
     'Content-Length': stat.size,
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
+    // The pages' meta CSP does not reach the worker script: the header covers every response.
+    'Content-Security-Policy': CSP,
   });
   if (req.method === 'HEAD') return res.end();
   createReadStream(file).pipe(res);

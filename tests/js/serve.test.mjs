@@ -33,7 +33,7 @@ function get(path, method = 'GET') {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
       res.resume();
-      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], location: res.headers.location }));
+      res.on('end', () => resolve({ status: res.statusCode, type: res.headers['content-type'], location: res.headers.location, csp: res.headers['content-security-policy'] }));
     });
     req.on('error', reject);
     req.end();
@@ -41,11 +41,17 @@ function get(path, method = 'GET') {
 }
 
 test('serves the page at / and the package at /pkg/ with the right types', async () => {
-  assert.deepEqual(await get('/'), { status: 200, type: 'text/html; charset=utf-8', location: undefined });
+  const page = await get('/');
+  assert.equal(page.status, 200);
+  assert.equal(page.type, 'text/html; charset=utf-8');
+  // The worker script gets the policy too (a meta tag does not reach it).
+  assert.match((await get('/triage/worker.js')).csp ?? '', /default-src 'none'.*connect-src 'self'/);
   assert.equal((await get('/main.js')).type, 'text/javascript; charset=utf-8');
   assert.equal((await get('/style.css')).type, 'text/css; charset=utf-8');
   assert.equal((await get('/pkg/browser.js')).type, 'text/javascript; charset=utf-8');
-  assert.deepEqual(await get('/pkg/dist/eqlite_bg.wasm'), { status: 200, type: 'application/wasm', location: undefined });
+  const wasm = await get('/pkg/dist/eqlite_bg.wasm');
+  assert.equal(wasm.status, 200);
+  assert.equal(wasm.type, 'application/wasm');
   assert.equal((await get('/pkg')).location, '/pkg/');
 });
 
