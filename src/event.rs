@@ -76,12 +76,7 @@ impl Event {
 
     /// All values of the dotted field `path` (see [`Event::for_each_value`]).
     pub fn values<'a>(&'a self, path: &str) -> Vec<&'a Value> {
-        let mut out = Vec::new();
-        self.for_each_value(path, &mut |v| {
-            out.push(v);
-            true
-        });
-        out
+        values_in(&self.source, path)
     }
 
     /// The first value of `path`, if the field exists.
@@ -98,6 +93,17 @@ impl Event {
     pub fn has_field(&self, path: &str) -> bool {
         self.first_value(path).is_some()
     }
+}
+
+/// All values of the dotted field `path` in a document that is not (yet) an [`Event`], such as
+/// the `_source` of a result object, with the same resolution rules as [`Event::values`].
+pub fn values_in<'a>(source: &'a Map<String, Value>, path: &str) -> Vec<&'a Value> {
+    let mut out = Vec::new();
+    let _ = in_object(source, path, &mut |v| {
+        out.push(v);
+        true
+    });
+    out
 }
 
 /// Visits `rest` inside `object`, trying the whole remaining path as one key first and then every

@@ -178,9 +178,14 @@ fn event_source(event: &Value) -> Map<String, Value> {
 }
 
 fn original_time(event: &Value) -> Value {
-    let source = event_source(event);
-    crate::Event::new(source, crate::Provenance::default())
-        .first_value("@timestamp")
+    event
+        .get("_source")
+        .and_then(Value::as_object)
+        .and_then(|source| {
+            crate::event::values_in(source, "@timestamp")
+                .first()
+                .copied()
+        })
         .cloned()
         .unwrap_or(Value::Null)
 }

@@ -17,8 +17,7 @@ use serde_json::Value;
 /// multi-valued), so what the table shows is what the query matched on.
 pub(crate) fn source_text(event: &Value, field: &str) -> Option<String> {
     let source = event.get("_source")?.as_object()?;
-    let probe = crate::Event::new(source.clone(), crate::Provenance::default());
-    let values = probe.values(field);
+    let values = crate::event::values_in(source, field);
     if values.is_empty() {
         return None;
     }

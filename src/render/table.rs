@@ -64,8 +64,8 @@ impl Row {
         }
         let millis = |event: Option<&Value>| {
             let source = event?.get("_source")?.as_object()?;
-            let probe = crate::Event::new(source.clone(), crate::Provenance::default());
-            probe.first_value(timestamp_field).and_then(epoch_ms)
+            let values = crate::event::values_in(source, timestamp_field);
+            values.first().and_then(|value| epoch_ms(value))
         };
         let gap_ms = match (millis(first), millis(last)) {
             (Some(start), Some(end)) => Some(end - start),
