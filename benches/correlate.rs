@@ -179,7 +179,9 @@ fn main() {
         let mut matches = 0;
         let mut out = Vec::new();
         read_chunked(&data, format, literals, |event| {
-            correlator.push_into(event, &mut out);
+            correlator
+                .push_into(event, &mut out)
+                .expect("within budget");
             matches += out.len();
             out.clear();
         });

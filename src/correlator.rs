@@ -8,6 +8,7 @@
 //! share ordering and `head`/`tail` handling.
 
 use crate::compile::{JoinKey, Query, QueryKind, ResultPosition};
+use crate::error::{Error, ErrorKind};
 use crate::event::{Event, Provenance};
 use crate::sequence::{
     Completed, Hit, Matcher, MatcherSpec, Ordinal, ReorderBuffer, ResultLimit, SortValue, Then,
@@ -16,14 +17,24 @@ use crate::time;
 use serde::Serialize;
 use std::sync::Arc;
 
-/// The default reorder window: 2 minutes of event time.
+/// A suggested reorder window for unbounded streams: 2 minutes of event time.
 ///
-/// Events are released to the matcher once the stream is this far past them. Two minutes covers
+/// By default a correlator gives the exact batch answer: it holds every candidate event (one
+/// that passes some stage's filter) until [`Correlator::finish`] and orders them, so input in any
+/// order (newest first, shuffled, several files) gives Elasticsearch's result. A live stream
+/// never finishes, so it opts into a window with [`Correlator::with_reorder_window`]: events are
+/// released once the stream is this far past them, results come as soon as they are final, and
+/// events arriving later than the window are counted as late, not correlated. Two minutes covers
 /// the skew seen in real exports (EVTX `SystemTime` can be up to ~99 s away from the record
-/// order, channels and agents interleave by seconds) while holding only a couple of minutes of
-/// *relevant* events (those matching a stage) in memory. Use
-/// [`Correlator::with_reorder_window`]`(None)` for the exact batch answer on unordered input.
+/// order, channels and agents interleave by seconds).
 pub const DEFAULT_REORDER_WINDOW_MS: u64 = 120_000;
+
+/// The default cap on candidate events held to order the input in batch mode
+/// ([`Correlator::with_max_candidates`]). Past it the run stops with an [`ErrorKind::Limit`]
+/// error naming the option: the answer would otherwise be silently incomplete. Half a million
+/// Winlogbeat-sized events is roughly 1-2 GB natively and stays inside a browser tab's 4 GiB
+/// wasm memory; the built-in rule keeps only the 4698/4699 events, a tiny share of any export.
+pub const DEFAULT_MAX_CANDIDATES: usize = 500_000;
 
 /// The default cap on open partial sequences ([`Correlator::with_max_open_sequences`]): far
 /// above what real rules keep open (the built-in rule holds one per host and task name created
@@ -118,6 +129,12 @@ pub struct Correlator {
     summary: Summary,
     placeholder: Arc<Event>,
     finished: bool,
+    /// Batch mode (no reorder window): the cap on held candidate events.
+    max_candidates: Option<usize>,
+    /// Event queries without a result limit need no ordering: results pass straight through.
+    passthrough: bool,
+    /// Set once a budget was exceeded: the correlator takes no more input.
+    failed: Option<Error>,
 }
 
 impl Query {
@@ -159,7 +176,7 @@ impl Query {
     /// for (ts, category) in [("2024-01-01T00:00:00Z", "iam"), ("2024-01-01T00:00:30Z", "process")] {
     ///     let doc = json!({"@timestamp": ts, "event": {"category": category}, "host": {"name": "h"}});
     ///     let event = Event::from_value(doc, Provenance::default()).expect("an object");
-    ///     results.extend(correlator.push(event));
+    ///     results.extend(correlator.push(event)?);
     /// }
     /// results.extend(correlator.finish());
     /// assert_eq!(results.len(), 1);
@@ -196,6 +213,7 @@ impl Correlator {
             maxspan_ms: query.maxspan_ms(),
         })
         .with_max_open(Some(DEFAULT_MAX_OPEN_SEQUENCES));
+        let passthrough = query.kind() == QueryKind::Event && query.limit().is_none();
         Self {
             is_sequence: query.kind() == QueryKind::Sequence,
             summary: Summary {
@@ -203,25 +221,49 @@ impl Correlator {
                 ..Summary::default()
             },
             query,
-            reorder: ReorderBuffer::new(Some(DEFAULT_REORDER_WINDOW_MS)),
+            passthrough,
+            reorder: ReorderBuffer::new(None),
             matcher,
             limit,
             placeholder: Arc::new(Event::new(serde_json::Map::new(), Provenance::default())),
             finished: false,
+            max_candidates: Some(DEFAULT_MAX_CANDIDATES),
+            failed: None,
         }
     }
 
-    /// Sets the reorder window in milliseconds (see [`DEFAULT_REORDER_WINDOW_MS`]); call before
+    /// Sets a reorder window in milliseconds (see [`DEFAULT_REORDER_WINDOW_MS`]); call before
     /// pushing events.
     pub fn with_reorder_window_ms(self, window_ms: u64) -> Self {
         self.with_reorder_window(Some(window_ms))
     }
 
-    /// Sets the reorder window; `None` buffers every relevant event until [`Correlator::finish`],
-    /// giving the exact batch answer for input in any order at the cost of memory.
+    /// Sets the reorder window. `None` (the default) is batch mode: every candidate event is
+    /// held until [`Correlator::finish`], giving the exact batch answer for input in any order
+    /// (bounded by [`Correlator::with_max_candidates`]). `Some(ms)` is stream mode for input that
+    /// never ends: results come once final, and events later than the window are counted as late
+    /// ([`Summary::late`]), not correlated.
     pub fn with_reorder_window(mut self, window_ms: Option<u64>) -> Self {
         self.reorder = ReorderBuffer::new(window_ms);
         self
+    }
+
+    /// Caps the candidate events held in batch mode (default [`DEFAULT_MAX_CANDIDATES`]);
+    /// `None` removes the cap. Past it [`Correlator::push`] returns an [`ErrorKind::Limit`]
+    /// error and the correlator takes no more input.
+    pub fn with_max_candidates(mut self, max: Option<usize>) -> Self {
+        self.max_candidates = max;
+        self
+    }
+
+    /// Whether this correlator orders all input before matching (no reorder window).
+    pub fn is_batch(&self) -> bool {
+        self.reorder.window_ms().is_none()
+    }
+
+    /// Candidate events currently held for ordering.
+    pub fn buffered(&self) -> usize {
+        self.reorder.len()
     }
 
     /// Caps open partial sequences (default [`DEFAULT_MAX_OPEN_SEQUENCES`]); `None` removes the
@@ -242,14 +284,45 @@ impl Correlator {
     }
 
     /// Pushes one event and returns the results that became certain (final and in order).
-    pub fn push(&mut self, event: Event) -> Vec<Match> {
+    /// Fails once a budget is exceeded ([`Correlator::with_max_candidates`]); the correlator
+    /// then takes no more input.
+    pub fn push(&mut self, event: Event) -> Result<Vec<Match>, Error> {
         let mut out = Vec::new();
-        self.push_into(event, &mut out);
-        out
+        self.push_into(event, &mut out)?;
+        Ok(out)
     }
 
     /// Like [`Correlator::push`], appending to `out` to avoid an allocation per event.
-    pub fn push_into(&mut self, event: Event, out: &mut Vec<Match>) {
+    pub fn push_into(&mut self, event: Event, out: &mut Vec<Match>) -> Result<(), Error> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        self.classify(event, out);
+        if let Some(max) = self.max_candidates {
+            if self.is_batch() && !self.passthrough && self.reorder.len() > max {
+                let error = Error::new(
+                    ErrorKind::Limit,
+                    format!(
+                        "more than {max} candidate events (events that pass a stage of the \
+                         query) must be held to order the input; raise max-candidates \
+                         (`--max-candidates`, JS `maxCandidates`), or use a reorder window \
+                         (`--reorder-window MS`, JS `reorderWindow`) for input that is \
+                         nearly in time order"
+                    ),
+                );
+                self.failed = Some(error.clone());
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// The error that stopped this correlator, if a budget was exceeded.
+    pub fn error(&self) -> Option<&Error> {
+        self.failed.as_ref()
+    }
+
+    fn classify(&mut self, event: Event, out: &mut Vec<Match>) {
         let input = self.summary.events_seen;
         self.summary.events_seen += 1;
         if self.finished || self.limit.is_complete() {
@@ -292,7 +365,19 @@ impl Correlator {
         };
         relevant |= !until.is_empty();
         let mut released = Vec::new();
-        if relevant {
+        if relevant && self.passthrough {
+            let ordinal = Ordinal {
+                timestamp,
+                tiebreaker: None,
+                input,
+            };
+            let item = Classified {
+                event: Arc::new(event),
+                stages,
+                until,
+            };
+            released.push((ordinal, item));
+        } else if relevant {
             let ordinal = Ordinal {
                 timestamp,
                 tiebreaker: self

@@ -47,3 +47,10 @@ pub mod wasm;
 
 // ---- rule exceptions (applied to events before matching) ----
 pub mod exceptions;
+
+// ---- one run: rule -> query, readers, pre-filter, exceptions, correlator, report, views ----
+pub mod session;
+pub use session::{RuleSource, Session, SessionOptions, SessionSummary};
+
+// ---- the command line (shared by the native binary and `npx eqlite`) ----
+pub mod cli;

@@ -1,15 +1,196 @@
-//! The `eqlite` command-line tool: a thin shell over the library (argument parsing, file I/O,
-//! printing). Results go to stdout, diagnostics to stderr. The modules live in `src/cli/`.
-//!
-//! Exit codes: 0 success (with or without matches), 1 some input could not be read (the rest
-//! was still processed and its results printed), 2 bad query, rule or options.
+//! The `eqlite` command-line tool: a thin shell over the library's [`eqlite::cli`]. It only does
+//! I/O: lists input files (directories recursively, sorted by path), reads their bytes, and
+//! prints the text the library returns (results on stdout, diagnostics on stderr), with a
+//! progress bar for large inputs on a terminal. Exit codes are documented in `eqlite --help`.
 
 #[cfg(not(target_arch = "wasm32"))]
-mod cli;
+mod native {
+    use eqlite::cli::{self, Command, Output, Parsed, Run};
+    use std::io::{self, IsTerminal, Read, Write};
+    use std::path::{Path, PathBuf};
+
+    /// Inputs larger than this (in total) get a progress bar when stderr is a terminal.
+    const PROGRESS_MIN_BYTES: u64 = 8 << 20;
+
+    pub fn main() -> i32 {
+        let mut read = |path: &str| std::fs::read_to_string(path).map_err(|e| e.to_string());
+        match cli::parse(std::env::args_os()) {
+            Parsed::Exit {
+                code,
+                text,
+                to_stdout,
+            } => {
+                if to_stdout {
+                    print!("{text}");
+                } else {
+                    eprint!("{text}");
+                }
+                code
+            }
+            Parsed::Command(command) => match *command {
+                Command::Check { target } => emit(&cli::check(&target, &mut read)),
+                Command::Formats => emit(&cli::formats()),
+                Command::Run(args) => {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+                        .unwrap_or(0);
+                    match Run::new(&args, &mut read, now) {
+                        Ok(run) => run_inputs(run),
+                        Err(out) => emit(&out),
+                    }
+                }
+            },
+        }
+    }
+
+    /// Prints an output; returns its exit code (1 if stdout is gone).
+    fn emit(out: &Output) -> i32 {
+        if write_out(out).is_err() {
+            return 1;
+        }
+        out.code
+    }
+
+    fn write_out(out: &Output) -> io::Result<()> {
+        if !out.stderr.is_empty() {
+            io::stderr().write_all(out.stderr.as_bytes())?;
+        }
+        if !out.stdout.is_empty() {
+            io::stdout().lock().write_all(out.stdout.as_bytes())?;
+        }
+        Ok(())
+    }
+
+    fn run_inputs(mut run: Run) -> i32 {
+        let mut inputs = Vec::new();
+        for path in run.inputs().to_vec() {
+            if path == "-" {
+                inputs.push(None);
+            } else if let Err(e) = expand(Path::new(&path), &mut inputs) {
+                let out = run.input_failed(&path, &e.to_string());
+                if write_out(&out).is_err() {
+                    return 1;
+                }
+            }
+        }
+        let progress = progress_bar(&inputs);
+        let mut chunk = vec![0u8; 1 << 16];
+        for input in &inputs {
+            if run.is_stopped() {
+                break;
+            }
+            let label = match input {
+                None => "stdin".to_string(),
+                Some(path) => path.display().to_string(),
+            };
+            let mut source: Box<dyn Read> = match input {
+                None => Box::new(io::stdin().lock()),
+                Some(path) => match std::fs::File::open(path) {
+                    Ok(f) => Box::new(f),
+                    Err(e) => {
+                        let out = run.input_failed(&label, &e.to_string());
+                        if write_out(&out).is_err() {
+                            return 1;
+                        }
+                        continue;
+                    }
+                },
+            };
+            if write_out(&run.start_file(&label)).is_err() {
+                return 1;
+            }
+            loop {
+                let n = match source.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => {
+                        let out = run.input_failed(&label, &e.to_string());
+                        if write_out(&out).is_err() {
+                            return 1;
+                        }
+                        break;
+                    }
+                };
+                if let Some(bar) = &progress {
+                    bar.inc(n as u64);
+                }
+                let out = run.push(chunk.get(..n).unwrap_or_default());
+                if write_out(&out).is_err() {
+                    return 1;
+                }
+                if run.is_stopped() {
+                    break;
+                }
+            }
+            if write_out(&run.end_file()).is_err() {
+                return 1;
+            }
+        }
+        if let Some(bar) = &progress {
+            bar.finish_and_clear();
+        }
+        let out = run.finish();
+        if write_out(&out).is_err() || io::stdout().flush().is_err() {
+            return 1;
+        }
+        out.code
+    }
+
+    /// A byte-count progress bar on stderr, only for a terminal and large inputs (stdin counts
+    /// as unknown size, so it never gets one).
+    fn progress_bar(inputs: &[Option<PathBuf>]) -> Option<indicatif::ProgressBar> {
+        if !io::stderr().is_terminal() || inputs.iter().any(Option::is_none) {
+            return None;
+        }
+        let total: u64 = inputs
+            .iter()
+            .flatten()
+            .filter_map(|path| std::fs::metadata(path).ok())
+            .map(|meta| meta.len())
+            .sum();
+        if total < PROGRESS_MIN_BYTES {
+            return None;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
+        ) {
+            bar.set_style(style);
+        }
+        Some(bar)
+    }
+
+    /// Adds a file, or every regular file under a directory (recursively, sorted by path).
+    fn expand(path: &Path, out: &mut Vec<Option<PathBuf>>) -> io::Result<()> {
+        let meta = std::fs::metadata(path)?;
+        if !meta.is_dir() {
+            out.push(Some(path.to_path_buf()));
+            return Ok(());
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .collect();
+        entries.sort();
+        for entry in entries {
+            let meta = std::fs::metadata(&entry)?;
+            if meta.is_dir() {
+                expand(&entry, out)?;
+            } else if meta.is_file() {
+                out.push(Some(entry));
+            }
+        }
+        Ok(())
+    }
+}
 
 #[cfg(not(target_arch = "wasm32"))]
 fn main() {
-    std::process::exit(cli::main())
+    std::process::exit(native::main())
 }
 
 // wasm32 test builds still link the binary target.

@@ -8,7 +8,104 @@
 //! `_provenance` holds only the known parts (`file`, `line`, `record`, `offset`).
 
 use crate::correlator::{Match, MatchEvent};
+use crate::render::alerts::{alerts_for_result, RuleInfo};
+use crate::render::table::{render_csv, render_table, Row};
 use serde_json::{Map, Value};
+
+/// How results are written: the CLI's `--output` modes, rendered here so that every shell
+/// writes the same bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// One JSON result object per line.
+    Ndjson,
+    /// An aligned text table (host, task, user, created, deleted, gap), written at the end.
+    Table,
+    /// The table's columns as CSV, written at the end.
+    Csv,
+    /// Kibana-shaped alert documents, one JSON line each.
+    Alerts,
+}
+
+impl Mode {
+    /// The mode named `name` (`ndjson`, `table`, `csv`, `alerts`).
+    pub fn from_name(name: &str) -> Option<Mode> {
+        match name {
+            "ndjson" => Some(Mode::Ndjson),
+            "table" => Some(Mode::Table),
+            "csv" => Some(Mode::Csv),
+            "alerts" => Some(Mode::Alerts),
+            _ => None,
+        }
+    }
+}
+
+/// Turns results into output text: streamed modes return lines as results come, the table and
+/// CSV collect rows and return everything from [`Writer::finish`].
+#[derive(Debug)]
+pub struct Writer {
+    mode: Mode,
+    is_sequence: bool,
+    timestamp_field: String,
+    rule: RuleInfo,
+    now: String,
+    rows: Vec<Row>,
+}
+
+impl Writer {
+    /// A writer for `mode`. `now` is the RFC 3339 execution time alert documents carry.
+    pub fn new(
+        mode: Mode,
+        is_sequence: bool,
+        timestamp_field: &str,
+        rule: RuleInfo,
+        now: String,
+    ) -> Writer {
+        Writer {
+            mode,
+            is_sequence,
+            timestamp_field: timestamp_field.to_string(),
+            rule,
+            now,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Text for these results (empty for the collecting modes).
+    pub fn write(&mut self, results: &[Match]) -> String {
+        let mut out = String::new();
+        for result in results {
+            match self.mode {
+                Mode::Ndjson => {
+                    out.push_str(&match_to_ndjson_line(result, self.is_sequence));
+                    out.push('\n');
+                }
+                Mode::Alerts => {
+                    let json = match_to_json(result, self.is_sequence);
+                    for alert in alerts_for_result(&json, &self.rule, &self.now) {
+                        out.push_str(&alert.to_json().to_string());
+                        out.push('\n');
+                    }
+                }
+                Mode::Table | Mode::Csv => {
+                    let json = match_to_json(result, self.is_sequence);
+                    let epoch_ms = |v: &Value| crate::time::parse_value(v).ok().map(|t| t.millis());
+                    self.rows
+                        .push(Row::from_result(&json, &self.timestamp_field, &epoch_ms));
+                }
+            }
+        }
+        out
+    }
+
+    /// The rest of the output: the whole table or CSV; nothing for the streamed modes.
+    pub fn finish(&mut self) -> String {
+        match self.mode {
+            Mode::Table => render_table(&self.rows),
+            Mode::Csv => render_csv(&self.rows),
+            Mode::Ndjson | Mode::Alerts => String::new(),
+        }
+    }
+}
 
 /// The JSON object of one result.
 pub fn match_to_json(result: &Match, is_sequence: bool) -> Value {

@@ -177,7 +177,11 @@ fn run(
             record: Some(i as u64 + 1),
             ..Provenance::default()
         };
-        results.extend(correlator.push(Event::from_value(value.clone(), provenance).unwrap()));
+        results.extend(
+            correlator
+                .push(Event::from_value(value.clone(), provenance).unwrap())
+                .unwrap(),
+        );
     }
     results.extend(correlator.finish());
     let ids = results
@@ -306,7 +310,7 @@ fn missing_event_vectors() {
         let mut c = q.correlator();
         let mut out = Vec::new();
         for e in &events {
-            out.extend(c.push(e.clone()));
+            out.extend(c.push(e.clone()).unwrap());
         }
         out.extend(c.finish());
         out.iter()

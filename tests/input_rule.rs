@@ -25,7 +25,7 @@ fn run(query: &Query, inputs: &[(Vec<u8>, String)]) -> (Vec<Match>, u64) {
         let (events, summary) = read_all(bytes, opts);
         errors += summary.error_count;
         for e in events {
-            matches.extend(correlator.push(e));
+            matches.extend(correlator.push(e).unwrap());
         }
     }
     matches.extend(correlator.finish());
@@ -251,7 +251,7 @@ fn run_filtered(
     let mut c = query.correlator();
     let mut matches = Vec::new();
     for e in events {
-        matches.extend(c.push(e));
+        matches.extend(c.push(e).unwrap());
     }
     matches.extend(c.finish());
     let ids = matches

@@ -50,7 +50,10 @@ fn answer(
     let mut out = Vec::new();
     for chunk in events.chunks(batch.max(1)) {
         for e in chunk {
-            out.extend(c.push(Event::from_value(e.clone(), Provenance::default()).unwrap()));
+            out.extend(
+                c.push(Event::from_value(e.clone(), Provenance::default()).unwrap())
+                    .unwrap(),
+            );
         }
     }
     out.extend(c.finish());
@@ -115,14 +118,14 @@ proptest! {
             let end = (at + cuts[i % cuts.len()]).min(ndjson.len());
             reader.push(&ndjson[at..end], &mut parsed);
             for e in parsed.drain(..) {
-                results.extend(correlator.push(e));
+                results.extend(correlator.push(e).unwrap());
             }
             at = end;
             i += 1;
         }
         reader.finish(&mut parsed);
         for e in parsed.drain(..) {
-            results.extend(correlator.push(e));
+            results.extend(correlator.push(e).unwrap());
         }
         results.extend(correlator.finish());
         prop_assert_eq!(reader.error_count(), 0);

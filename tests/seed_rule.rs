@@ -20,7 +20,7 @@ fn run(events: Vec<Value>) -> Vec<Match> {
             ..Provenance::default()
         };
         let event = Event::from_value(value, provenance).expect("fixture events are objects");
-        out.extend(correlator.push(event));
+        out.extend(correlator.push(event).unwrap());
     }
     out.extend(correlator.finish());
     out
@@ -123,8 +123,13 @@ fn same_millisecond_is_ordered_by_tiebreaker_then_input_order() {
     d["winlog"]["record_id"] = json!(11);
     let mut e = create(ts);
     e["winlog"]["record_id"] = json!(10);
-    let mut out = c.push(Event::from_value(d, Provenance::default()).unwrap());
-    out.extend(c.push(Event::from_value(e, Provenance::default()).unwrap()));
+    let mut out = c
+        .push(Event::from_value(d, Provenance::default()).unwrap())
+        .unwrap();
+    out.extend(
+        c.push(Event::from_value(e, Provenance::default()).unwrap())
+            .unwrap(),
+    );
     out.extend(c.finish());
     assert_eq!(out.len(), 1);
     let ids: Vec<_> = out[0]
@@ -386,7 +391,7 @@ fn through_reader(query: &Query, files: &[&str]) -> Option<Vec<Match>> {
         let (events, summary) = eqlite::input::read_all(&bytes, options);
         assert_eq!(summary.error_count, 0, "{file}: {:?}", summary.errors);
         for event in events {
-            out.extend(correlator.push(event));
+            out.extend(correlator.push(event).unwrap());
         }
     }
     out.extend(correlator.finish());
@@ -484,8 +489,9 @@ fn otrf_machine_account_pairs_appear_without_the_user_clauses() {
 fn memory_follows_open_sequences_not_input() {
     // 30 000 creates with distinct task names, one per second (100 maxspans; the matcher unit
     // test pushes 1M hits): each opens a partial sequence
-    // that can never complete once five minutes have passed.
-    let mut c = builtin().correlator();
+    // that can never complete once five minutes have passed. Stream mode (a reorder window):
+    // batch mode holds every candidate by design (see `batch_mode_budget_is_an_error`).
+    let mut c = builtin().correlator().with_reorder_window_ms(120_000);
     let (mut peak_open, mut peak_buffered) = (0, 0);
     for i in 0..30_000u64 {
         let ts = 1_700_000_000_000u64 + i * 1000;
@@ -493,6 +499,7 @@ fn memory_follows_open_sequences_not_input() {
         e["@timestamp"] = json!(ts);
         assert!(c
             .push(Event::from_value(e, Provenance::default()).unwrap())
+            .unwrap()
             .is_empty());
         let s = c.summary();
         peak_open = peak_open.max(s.open_sequences);
@@ -505,6 +512,34 @@ fn memory_follows_open_sequences_not_input() {
 }
 
 #[test]
+fn batch_mode_budget_is_an_error_that_names_the_option() {
+    let mut c = builtin().correlator().with_max_candidates(Some(100));
+    let mut failed = None;
+    for i in 0..200u64 {
+        let mut e = task("", "scheduled-task-created", "H", &format!("t{i}"), None);
+        e["@timestamp"] = json!(1_700_000_000_000u64 + i * 1000);
+        // Events that pass no stage are not candidates and cost nothing.
+        let other = json!({"@timestamp": 1_700_000_000_000u64, "event": {"category": "process"}});
+        c.push(Event::from_value(other, Provenance::default()).unwrap())
+            .unwrap();
+        if let Err(e) = c.push(Event::from_value(e, Provenance::default()).unwrap()) {
+            failed = Some((i, e));
+            break;
+        }
+    }
+    let (at, error) = failed.expect("the budget must stop the run");
+    assert_eq!(at, 100, "the 101st candidate exceeds a budget of 100");
+    assert_eq!(error.kind(), eqlite::ErrorKind::Limit);
+    assert!(error.message().contains("--max-candidates"), "{error}");
+    assert!(error.message().contains("maxCandidates"), "{error}");
+    // Once stopped it stays stopped: no silent partial answer.
+    let e = task("", "scheduled-task-deleted", "H", "t0", None);
+    assert!(c
+        .push(Event::from_value(e, Provenance::default()).unwrap())
+        .is_err());
+}
+
+#[test]
 fn late_events_are_counted_with_provenance() {
     let mut c = builtin().correlator().with_reorder_window_ms(1000);
     let mut push = |v: Value, record: u64| {
@@ -512,7 +547,7 @@ fn late_events_are_counted_with_provenance() {
             record: Some(record),
             ..Provenance::default()
         };
-        c.push(Event::from_value(v, provenance).unwrap())
+        c.push(Event::from_value(v, provenance).unwrap()).unwrap()
     };
     push(create("2024-01-01T10:00:10Z"), 1);
     push(delete("2024-01-01T10:00:20Z"), 2);
@@ -523,8 +558,12 @@ fn late_events_are_counted_with_provenance() {
     assert_eq!(summary.late_examples[0].behind_ms, 20_000);
     assert_eq!(c.finish().len(), 1);
     let mut skipped = builtin().correlator();
-    skipped.push(Event::from_value(json!({"@timestamp": "soon"}), Provenance::default()).unwrap());
-    skipped.push(Event::from_value(json!({}), Provenance::default()).unwrap());
+    skipped
+        .push(Event::from_value(json!({"@timestamp": "soon"}), Provenance::default()).unwrap())
+        .unwrap();
+    skipped
+        .push(Event::from_value(json!({}), Provenance::default()).unwrap())
+        .unwrap();
     let summary = skipped.summary();
     assert_eq!(summary.skipped, 2);
     assert!(

@@ -1,56 +1,53 @@
-//! `eqlite check` and `eqlite formats`.
+//! `eqlite check` and `eqlite formats`: text in, text out.
 
-use eqlite::input::Format;
-use eqlite::render::describe::describe;
-use eqlite::{rules, Query};
-use std::path::Path;
+use super::{Output, ReadFile};
+use crate::input::Format;
+use crate::render::describe::describe;
+use crate::rules;
+use crate::session::{RuleSource, SessionOptions};
 
-/// Validates and describes a query text, a rule file or the built-in rule.
-pub(super) fn check(target: &str) -> i32 {
-    let is_rule_file = target.ends_with(".toml") && Path::new(target).is_file();
-    let (rule, text) = if is_rule_file {
-        let loaded = std::fs::read_to_string(target)
-            .map_err(|e| e.to_string())
-            .and_then(|text| rules::from_toml(&text).map_err(|e| e.to_string()));
-        match loaded {
-            Ok(rule) => {
-                let query = rule.query.clone();
-                (Some(rule), query)
-            }
-            Err(e) => {
-                eprintln!("eqlite: {target}: {e}");
-                return 2;
-            }
+/// Validates and describes a query text, a rule file (`*.toml` that `read` can read) or the
+/// built-in rule id, compiled exactly as `eqlite run` would (the rule's field overrides apply).
+pub fn check(target: &str, read: ReadFile<'_>) -> Output {
+    let source = if target.ends_with(".toml") && !target.contains('\n') {
+        match read(target).and_then(|text| rules::from_toml(&text).map_err(|e| e.to_string())) {
+            Ok(rule) => RuleSource::Rule(Box::new(rule)),
+            Err(e) => return Output::fail(2, format!("eqlite: {target}: {e}\n")),
         }
     } else if target == rules::BUILTIN_ID {
-        let rule = rules::builtin();
-        let query = rule.query.clone();
-        (Some(rule), query)
+        RuleSource::Builtin
     } else {
-        (None, target.to_string())
+        RuleSource::Query(target.to_string())
     };
-    let query = match Query::new(&text) {
-        Ok(query) => query,
-        Err(e) => {
-            eprintln!("{e}");
-            return 2;
-        }
+    let adhoc = matches!(source, RuleSource::Query(_));
+    let options = SessionOptions {
+        source,
+        ..SessionOptions::default()
     };
-    if let Some(rule) = &rule {
-        println!("rule: {} ({})", rule.name, rule.id);
+    let (query, rule, _) = match options.compile() {
+        Ok(compiled) => compiled,
+        Err(e) => return Output::fail(2, format!("{e}\n")),
+    };
+    let mut out = Output::default();
+    if !adhoc {
+        out.stdout
+            .push_str(&format!("rule: {} ({})\n", rule.name, rule.id));
         let risk = rule.risk_score.map(|r| r.to_string()).unwrap_or_default();
-        println!("severity: {} risk: {risk}", rule.severity);
+        out.stdout
+            .push_str(&format!("severity: {} risk: {risk}\n", rule.severity));
     }
-    print!("{}", describe(&query));
-    0
+    out.stdout.push_str(&describe(&query));
+    out
 }
 
 /// Lists every input format with what it maps.
-pub(super) fn formats() -> i32 {
+pub fn formats() -> Output {
     let all = Format::all();
     let width = all.iter().map(|(f, _)| f.as_str().len()).max().unwrap_or(0);
+    let mut out = Output::default();
     for (format, description) in all {
-        println!("{:width$}  {description}", format.as_str());
+        out.stdout
+            .push_str(&format!("{:width$}  {description}\n", format.as_str()));
     }
-    0
+    out
 }

@@ -1,382 +1,328 @@
-//! `eqlite run`: inputs (files, directories, stdin; gzip is recognised by the input readers)
-//! through the correlator to the chosen output mode.
+//! `eqlite run` as text: a [`Session`] plus the output [`Writer`], turning each step of the
+//! shell's I/O loop into the stdout and stderr text to print.
 
-use super::{OutputMode, Position, RunArgs};
-use eqlite::compile::{QueryBuilder, ResultPosition};
-use eqlite::correlator::{Correlator, Match, Summary};
-use eqlite::event::Provenance;
-use eqlite::input::{Format, Reader, ReaderOptions};
-use eqlite::render::alerts::{alerts_for_result, RuleInfo};
-use eqlite::render::describe::rfc3339_utc;
-use eqlite::render::table::{render_csv, render_table, Row};
-use eqlite::{output, rules};
-use serde_json::Value;
-use std::io::{self, BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use super::{OutputMode, Position, ReadFile, RunArgs};
+use crate::compile::ResultPosition;
+use crate::correlator::{Match, DEFAULT_MAX_OPEN_SEQUENCES};
+use crate::error::Error;
+use crate::exceptions::ExceptionList;
+use crate::input::Format;
+use crate::output::{Mode, Writer};
+use crate::render::alerts::RuleInfo;
+use crate::render::describe::rfc3339_utc;
+use crate::rules;
+use crate::session::view::location;
+use crate::session::{RuleSource, Session, SessionOptions, SessionSummary};
+use std::fmt::Write;
 
-/// Where results go: streamed (NDJSON, alerts) or collected for a table.
-struct Sink {
-    mode: OutputMode,
-    is_sequence: bool,
-    timestamp_field: String,
-    rule: RuleInfo,
-    now: String,
-    rows: Vec<Row>,
+/// Text to print and, at the end, the exit code.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    /// For stdout.
+    pub stdout: String,
+    /// For stderr.
+    pub stderr: String,
+    /// The exit code (meaningful from [`Run::finish`], [`super::check`] and errors).
+    pub code: i32,
 }
 
-impl Sink {
-    fn write(&mut self, out: &mut impl Write, results: &[Match]) -> io::Result<()> {
-        for result in results {
-            match self.mode {
-                OutputMode::Ndjson => {
-                    writeln!(
-                        out,
-                        "{}",
-                        output::match_to_ndjson_line(result, self.is_sequence)
-                    )?;
-                }
-                OutputMode::Alerts => {
-                    let json = output::match_to_json(result, self.is_sequence);
-                    for alert in alerts_for_result(&json, &self.rule, &self.now) {
-                        writeln!(out, "{}", alert.to_json())?;
-                    }
-                }
-                OutputMode::Table | OutputMode::Csv => {
-                    let json = output::match_to_json(result, self.is_sequence);
-                    let epoch_ms =
-                        |v: &Value| eqlite::time::parse_value(v).ok().map(|t| t.millis());
-                    self.rows
-                        .push(Row::from_result(&json, &self.timestamp_field, &epoch_ms));
-                }
-            }
+impl Output {
+    pub(super) fn fail(code: i32, stderr: String) -> Output {
+        Output {
+            code,
+            stderr,
+            ..Output::default()
         }
-        Ok(())
     }
 
-    fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
-        match self.mode {
-            OutputMode::Table => out.write_all(render_table(&self.rows).as_bytes()),
-            OutputMode::Csv => out.write_all(render_csv(&self.rows).as_bytes()),
-            OutputMode::Ndjson | OutputMode::Alerts => Ok(()),
-        }
+    fn append(&mut self, other: Output) {
+        self.stdout.push_str(&other.stdout);
+        self.stderr.push_str(&other.stderr);
+        self.code = self.code.max(other.code);
     }
 }
 
-/// Counts of one input for `--stats`.
-struct InputStat {
-    label: String,
-    format: Option<Format>,
-    errors: u64,
+/// One `eqlite run` (see the module docs).
+#[derive(Debug)]
+pub struct Run {
+    session: Session,
+    writer: Writer,
+    stats: bool,
+    inputs: Vec<String>,
+    /// Some input could not be read.
+    unreadable: bool,
+    /// A budget error stopped the run.
+    stopped: bool,
+    results: Vec<Match>,
 }
 
-pub(super) fn run(args: RunArgs) -> i32 {
-    let format = match args.format.parse::<Format>() {
-        Ok(f) => f,
-        Err(e) => {
-            let names: Vec<&str> = Format::all().iter().map(|f| f.0.as_str()).collect();
-            eprintln!("eqlite: --format: {e}; known formats: {}", names.join(", "));
-            return 2;
-        }
-    };
-    let (mut correlator, rule) = match build(&args) {
-        Ok(c) => c,
-        Err(message) => {
-            eprintln!("{message}");
-            return 2;
-        }
-    };
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    let mut sink = Sink {
-        mode: args.output,
-        is_sequence: correlator.is_sequence(),
-        timestamp_field: correlator.query().timestamp_field().to_string(),
-        rule,
-        now: rfc3339_utc(now_ms),
-        rows: Vec::new(),
-    };
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let mut failed = false;
-    let mut inputs = Vec::new();
-    let paths = if args.files.is_empty() {
-        vec!["-".to_string()]
-    } else {
-        args.files.clone()
-    };
-    for path in &paths {
-        if path == "-" {
-            inputs.push(None);
-        } else if let Err(e) = expand(Path::new(path), &mut inputs) {
-            eprintln!("eqlite: {path}: {e}");
-            failed = true;
-        }
-    }
-    let progress = progress_bar(&inputs);
-    let mut stats = Vec::new();
-    let mut results = Vec::new();
-    for input in &inputs {
-        let label = match input {
-            None => "stdin".to_string(),
-            Some(path) => path.display().to_string(),
-        };
-        let mut reader = Reader::new(ReaderOptions {
-            format,
-            file_name: Some(label.clone()),
-            // Lines that provably cannot match any stage are skipped unparsed.
-            required_literals: Some(correlator.query().required_literals()),
-            ..ReaderOptions::default()
-        });
-        let mut source: Box<dyn Read> = match input {
-            None => Box::new(io::stdin().lock()),
-            Some(path) => match std::fs::File::open(path) {
-                Ok(f) => Box::new(f),
-                Err(e) => {
-                    eprintln!("eqlite: {label}: {e}");
-                    failed = true;
-                    continue;
-                }
-            },
-        };
-        let mut chunk = vec![0u8; 1 << 16];
-        let mut events = Vec::new();
-        loop {
-            let n = match source.read(&mut chunk) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    eprintln!("eqlite: {label}: {e}");
-                    failed = true;
-                    break;
-                }
-            };
-            if let Some(bar) = &progress {
-                bar.inc(n as u64);
-            }
-            reader.push(chunk.get(..n).unwrap_or_default(), &mut events);
-            for event in events.drain(..) {
-                correlator.push_into(event, &mut results);
-            }
-            if sink.write(&mut out, &results).is_err() {
-                return 1;
-            }
-            results.clear();
-        }
-        reader.finish(&mut events);
-        for event in events.drain(..) {
-            correlator.push_into(event, &mut results);
-        }
-        for error in reader.errors() {
-            eprintln!("eqlite: {error}");
-        }
-        let shown = reader.errors().len() as u64;
-        if reader.error_count() > shown {
-            eprintln!(
-                "eqlite: {label}: {} more unreadable records",
-                reader.error_count() - shown
-            );
-        }
-        for note in reader.notes() {
-            eprintln!("eqlite: note: {label}: {note}");
-        }
-        failed |= reader.error_count() > 0;
-        stats.push(InputStat {
-            label,
-            format: reader.detected(),
-            errors: reader.error_count(),
-        });
-        if sink.write(&mut out, &results).is_err() {
-            return 1;
-        }
-        results.clear();
-    }
-    if let Some(bar) = &progress {
-        bar.finish_and_clear();
-    }
-    let rest = correlator.finish();
-    if sink.write(&mut out, &rest).is_err()
-        || sink.finish(&mut out).is_err()
-        || out.flush().is_err()
-    {
-        return 1;
-    }
-    let summary = correlator.summary();
-    report(&summary, correlator.query().timestamp_field());
-    if args.stats {
-        print_stats(&summary, &stats);
-    }
-    i32::from(failed)
-}
-
-/// Inputs larger than this (in total) get a progress bar when stderr is a terminal.
-const PROGRESS_MIN_BYTES: u64 = 8 << 20;
-
-/// A byte-count progress bar on stderr, only for a terminal and large inputs (stdin counts as
-/// unknown size, so it never gets one).
-fn progress_bar(inputs: &[Option<PathBuf>]) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    if !io::stderr().is_terminal() || inputs.iter().any(Option::is_none) {
-        return None;
-    }
-    let total: u64 = inputs
-        .iter()
-        .flatten()
-        .filter_map(|path| std::fs::metadata(path).ok())
-        .map(|meta| meta.len())
-        .sum();
-    if total < PROGRESS_MIN_BYTES {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{bar:40} {bytes}/{total_bytes} ({bytes_per_sec}, {eta} left)",
-    ) {
-        bar.set_style(style);
-    }
-    Some(bar)
-}
-
-/// Adds a file, or every regular file under a directory (recursively, sorted by path).
-fn expand(path: &Path, out: &mut Vec<Option<PathBuf>>) -> io::Result<()> {
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_dir() {
-        out.push(Some(path.to_path_buf()));
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for entry in entries {
-        let meta = std::fs::metadata(&entry)?;
-        if meta.is_dir() {
-            expand(&entry, out)?;
-        } else if meta.is_file() {
-            out.push(Some(entry));
-        }
-    }
-    Ok(())
-}
-
-fn build(args: &RunArgs) -> Result<(Correlator, RuleInfo), String> {
-    let rule = match &args.rule {
-        Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("eqlite: {path}: {e}"))?;
-            rules::from_toml(&text).map_err(|e| format!("eqlite: {path}: {e}"))?
-        }
-        None => rules::builtin(),
-    };
-    let info = if args.query.is_some() {
-        RuleInfo {
-            rule_id: "adhoc-query".to_string(),
-            name: "Ad-hoc query".to_string(),
-            severity: "low".to_string(),
-            risk_score: 21,
-        }
-    } else {
-        RuleInfo {
+impl Run {
+    /// Prepares a run: reads the rule and exceptions files through `read`, compiles, and
+    /// fails with the text and exit code 2 on bad options. `now_ms` is the execution time that
+    /// alert documents carry.
+    pub fn new(args: &RunArgs, read: ReadFile<'_>, now_ms: i64) -> Result<Run, Output> {
+        let options = options(args, read).map_err(|text| Output::fail(2, text))?;
+        let session = Session::new(options).map_err(|e| Output::fail(2, format!("{e}\n")))?;
+        let rule = session.rule();
+        let info = RuleInfo {
             rule_id: rule.id.clone(),
             name: rule.name.clone(),
             severity: rule.severity.clone(),
             risk_score: rule.risk_score.unwrap_or(21),
+        };
+        let mode = match args.output {
+            OutputMode::Ndjson => Mode::Ndjson,
+            OutputMode::Table => Mode::Table,
+            OutputMode::Csv => Mode::Csv,
+            OutputMode::Alerts => Mode::Alerts,
+        };
+        let writer = Writer::new(
+            mode,
+            session.is_sequence(),
+            session.query().timestamp_field(),
+            info,
+            rfc3339_utc(now_ms),
+        );
+        let inputs = if args.files.is_empty() {
+            vec!["-".to_string()]
+        } else {
+            args.files.clone()
+        };
+        Ok(Run {
+            session,
+            writer,
+            stats: args.stats,
+            inputs,
+            unreadable: false,
+            stopped: false,
+            results: Vec::new(),
+        })
+    }
+
+    /// The paths given (`-` is stdin); directories are for the shell to expand, recursively
+    /// and sorted by path.
+    pub fn inputs(&self) -> &[String] {
+        &self.inputs
+    }
+
+    /// Whether a budget error stopped the run: the shell reads no more input.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Starts the input labelled `label` (a path or `stdin`).
+    pub fn start_file(&mut self, label: &str) -> Output {
+        let step = self.session.start_file(label, &mut self.results);
+        self.step(step)
+    }
+
+    /// The next bytes of the current input.
+    pub fn push(&mut self, bytes: &[u8]) -> Output {
+        if self.stopped {
+            return Output::default();
+        }
+        let step = self.session.push(bytes, &mut self.results);
+        self.step(step)
+    }
+
+    /// Ends the current input (its unreadable records and notes are printed now).
+    pub fn end_file(&mut self) -> Output {
+        let step = self.session.end_file(&mut self.results);
+        self.step(step)
+    }
+
+    /// An input the shell could not open or read: `eqlite: LABEL: REASON`, exit code 1.
+    pub fn input_failed(&mut self, label: &str, reason: &str) -> Output {
+        self.unreadable = true;
+        Output {
+            stderr: format!("eqlite: {label}: {reason}\n"),
+            ..Output::default()
+        }
+    }
+
+    /// Ends the run: the remaining results, the table or CSV, warnings, `--stats`, and the
+    /// exit code.
+    pub fn finish(mut self) -> Output {
+        let mut out = Output::default();
+        if !self.stopped {
+            let step = self.session.finish(&mut self.results);
+            out.append(self.step(step));
+        }
+        out.stdout.push_str(&self.writer.finish());
+        let summary = self.session.summary();
+        out.stderr
+            .push_str(&warnings(&summary, self.session.query().timestamp_field()));
+        if self.stats {
+            out.stderr.push_str(&stats(&summary));
+        }
+        out.code = if self.stopped {
+            3
+        } else {
+            i32::from(self.unreadable || summary.input_error_count > 0)
+        };
+        out
+    }
+
+    fn step(&mut self, step: Result<(), Error>) -> Output {
+        let mut out = Output {
+            stdout: self.writer.write(&self.results),
+            ..Output::default()
+        };
+        self.results.clear();
+        for message in self.session.take_messages() {
+            let _ = writeln!(out.stderr, "eqlite: {message}");
+        }
+        if let Err(e) = step {
+            if !self.stopped {
+                self.stopped = true;
+                let _ = writeln!(out.stderr, "eqlite: {e}");
+            }
+        }
+        out
+    }
+}
+
+fn options(args: &RunArgs, read: ReadFile<'_>) -> Result<SessionOptions, String> {
+    let format = args.format.parse::<Format>().map_err(|e| {
+        let names: Vec<&str> = Format::all().iter().map(|f| f.0.as_str()).collect();
+        format!(
+            "eqlite: --format: {e}; known formats: {}\n",
+            names.join(", ")
+        )
+    })?;
+    let source = match (&args.query, &args.rule) {
+        (Some(text), _) => RuleSource::Query(text.clone()),
+        (None, Some(path)) => {
+            let text = read(path).map_err(|e| format!("eqlite: {path}: {e}\n"))?;
+            let rule = rules::from_toml(&text).map_err(|e| format!("eqlite: {path}: {e}\n"))?;
+            RuleSource::Rule(Box::new(rule))
+        }
+        (None, None) => RuleSource::Builtin,
+    };
+    let exceptions = match &args.exceptions {
+        None => None,
+        Some(path) => {
+            let text = read(path).map_err(|e| format!("eqlite: {path}: {e}\n"))?;
+            Some(ExceptionList::from_json(&text).map_err(|e| format!("eqlite: {path}: {e}\n"))?)
         }
     };
-    let text = args.query.clone().unwrap_or_else(|| rule.query.clone());
-    let tiebreaker = args
-        .tiebreaker_field
-        .clone()
-        .or(rule.tiebreaker_field.clone());
-    let category = args
-        .event_category_field
-        .clone()
-        .or(rule.event_category_override.clone())
-        .unwrap_or_else(|| "event.category".to_string());
-    let window = match args.reorder_window.as_deref() {
-        None => Some(eqlite::correlator::DEFAULT_REORDER_WINDOW_MS),
-        Some("none" | "unbounded") => None,
-        Some(ms) => Some(ms.parse::<u64>().map_err(|_| {
-            format!("eqlite: --reorder-window {ms:?}: expected milliseconds or `none`")
-        })?),
-    };
-    let query = QueryBuilder::new()
-        .timestamp_field(args.timestamp_field.as_deref().unwrap_or("@timestamp"))
-        .tiebreaker_field(tiebreaker.as_deref())
-        .event_category_field(&category)
-        .size(args.size)
-        .result_position(match args.result_position {
+    Ok(SessionOptions {
+        source,
+        timestamp_field: args.timestamp_field.clone(),
+        tiebreaker_field: args.tiebreaker_field.clone().map(Some),
+        event_category_field: args.event_category_field.clone(),
+        size: args.size,
+        result_position: match args.result_position {
             Position::Head => ResultPosition::Head,
             Position::Tail => ResultPosition::Tail,
-        })
-        .build(&text)
-        .map_err(|e| e.to_string())?;
-    Ok((query.correlator().with_reorder_window(window), info))
+        },
+        format,
+        reorder_window_ms: limit("--reorder-window", args.reorder_window.as_deref(), None)?
+            .map(|ms| ms as u64),
+        max_candidates: limit(
+            "--max-candidates",
+            args.max_candidates.as_deref(),
+            Some(crate::correlator::DEFAULT_MAX_CANDIDATES),
+        )?,
+        exceptions,
+        prefilter: !args.no_prefilter,
+        time_zone: args.time_zone.clone(),
+        ..SessionOptions::default()
+    })
 }
 
-fn print_stats(summary: &Summary, inputs: &[InputStat]) {
-    eprintln!("eqlite: stats:");
-    for input in inputs {
-        let format = input.format.map_or("unrecognised", |f| f.as_str());
-        eprintln!(
+/// A count flag that also takes `none`.
+fn limit(flag: &str, value: Option<&str>, default: Option<usize>) -> Result<Option<usize>, String> {
+    match value {
+        None => Ok(default),
+        Some("none" | "unbounded") => Ok(None),
+        Some(text) => text
+            .parse::<usize>()
+            .map(Some)
+            .map_err(|_| format!("eqlite: {flag} {text:?}: expected a whole number or `none`\n")),
+    }
+}
+
+fn stats(summary: &SessionSummary) -> String {
+    let mut out = String::from("eqlite: stats:\n");
+    for file in &summary.files {
+        let format = file.format.as_deref().unwrap_or("unrecognised");
+        let _ = writeln!(
+            out,
             "  input {}: format {format}, {} unreadable record(s)",
-            input.label, input.errors
+            file.name, file.errors
         );
     }
-    eprintln!("  events seen: {}", summary.events_seen);
-    for (i, hits) in summary.stage_hits.iter().enumerate() {
-        eprintln!("  stage {} matched: {hits}", i + 1);
+    let c = &summary.correlator;
+    let _ = writeln!(out, "  events seen: {}", c.events_seen);
+    for (i, hits) in c.stage_hits.iter().enumerate() {
+        let _ = writeln!(out, "  stage {} matched: {hits}", i + 1);
     }
-    eprintln!("  results: {}", summary.matches);
-    eprintln!("  skipped (no usable timestamp): {}", summary.skipped);
-    eprintln!("  late (out of reorder window): {}", summary.late);
-    eprintln!("  open sequences at end: {}", summary.open_sequences);
-    eprintln!("  refused sequences: {}", summary.refused_sequences);
+    let _ = writeln!(out, "  results: {}", c.matches);
+    let _ = writeln!(out, "  skipped (no usable timestamp): {}", c.skipped);
+    if !summary.batch {
+        let _ = writeln!(out, "  late (out of reorder window): {}", c.late);
+    }
+    let _ = writeln!(out, "  open sequences at end: {}", c.open_sequences);
+    let _ = writeln!(out, "  refused sequences: {}", c.refused_sequences);
+    for exception in &summary.exceptions {
+        let _ = writeln!(
+            out,
+            "  exception {:?}: {} event(s) dropped, {} match(es) suppressed",
+            exception.name, exception.excluded_events, exception.suppressed_matches
+        );
+    }
+    out
 }
 
-fn report(summary: &Summary, timestamp_field: &str) {
-    if summary.skipped > 0 {
-        eprintln!(
+fn warnings(summary: &SessionSummary, timestamp_field: &str) -> String {
+    let mut out = String::new();
+    let c = &summary.correlator;
+    if c.skipped > 0 {
+        let _ = writeln!(
+            out,
             "eqlite: warning: {} event(s) skipped for lack of a usable {timestamp_field}",
-            summary.skipped
+            c.skipped
         );
-        for skipped in &summary.skipped_examples {
-            eprintln!("  {}: {}", location(&skipped.provenance), skipped.reason);
+        for skipped in &c.skipped_examples {
+            let _ = writeln!(
+                out,
+                "  {}: {}",
+                location(&skipped.provenance),
+                skipped.reason
+            );
         }
     }
-    if summary.refused_sequences > 0 {
-        eprintln!(
+    if c.refused_sequences > 0 {
+        let _ = writeln!(
+            out,
             "eqlite: warning: {} partial sequence(s) were not started because {} were already \
              open; results may be incomplete",
-            summary.refused_sequences,
-            eqlite::correlator::DEFAULT_MAX_OPEN_SEQUENCES
+            c.refused_sequences, DEFAULT_MAX_OPEN_SEQUENCES
         );
     }
-    if summary.late > 0 {
-        eprintln!(
+    if c.late > 0 {
+        let _ = writeln!(
+            out,
             "eqlite: warning: {} event(s) arrived too far out of order and were not correlated; \
-             raise --reorder-window (or use `--reorder-window none`)",
-            summary.late
+             raise --reorder-window, or leave it out for the exact batch answer",
+            c.late
         );
-        for late in &summary.late_examples {
-            eprintln!(
+        for late in &c.late_examples {
+            let _ = writeln!(
+                out,
                 "  {}: {} ms behind",
                 location(&late.provenance),
                 late.behind_ms
             );
         }
     }
-}
-
-fn location(provenance: &Provenance) -> String {
-    let file = provenance.file.as_deref().unwrap_or("input");
-    match (provenance.line, provenance.record) {
-        (Some(line), _) => format!("{file}:{line}"),
-        (None, Some(record)) => format!("{file}: record {record}"),
-        (None, None) => file.to_string(),
+    if summary.suppressed_matches > 0 || summary.excluded_by_exceptions > 0 {
+        let _ = writeln!(
+            out,
+            "eqlite: exceptions dropped {} event(s) and suppressed {} match(es)",
+            summary.excluded_by_exceptions, summary.suppressed_matches
+        );
     }
+    out
 }

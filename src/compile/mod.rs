@@ -565,16 +565,21 @@ impl Query {
         out
     }
 
-    /// Per stage (in [`Query::stages`] order), strings that must occur verbatim in the raw JSON
-    /// text of any event that passes the stage, so a reader may skip records without parsing
-    /// them. Only exact, case-sensitive string equalities that every match requires contribute
-    /// (the category name, `field == "x"` conjuncts not under `or`/`not`), and only strings made
-    /// of characters that JSON writers do not escape. A reader must still treat records that
-    /// use `\u` escapes for ordinary characters conservatively (parse them). Empty = no hint.
+    /// Per filter that can change a result, strings that must occur verbatim in the raw JSON
+    /// text of any event that passes it, so a reader may skip records that pass none of them
+    /// without parsing. The filters are every stage in [`Query::stages`] order (missing-event
+    /// stages included: their events cut sequences), then the `until` stage if any (its events
+    /// end sequences; forgetting it would return sequences Elasticsearch cuts). Only exact,
+    /// case-sensitive string equalities that every match requires contribute (the category
+    /// name, `field == "x"` conjuncts not under `or`/`not`), and only strings made of characters
+    /// that JSON writers do not escape. A reader must still treat records that use `\u` escapes
+    /// for ordinary characters conservatively (parse them). An empty list = no hint: any record
+    /// may pass that filter, so nothing can be skipped.
     pub fn required_literals(&self) -> Vec<Vec<String>> {
         self.inner
             .stages
             .iter()
+            .chain(self.inner.until.as_ref())
             .map(|s| s.required_literals().to_vec())
             .collect()
     }

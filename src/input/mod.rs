@@ -62,6 +62,9 @@ pub struct ReaderOptions {
     pub required_literals: Option<Vec<Vec<String>>>,
     /// How many errors are kept with their details (all are counted). Default 20.
     pub max_errors_shown: usize,
+    /// Whether notes about the built-in scheduled-task rule apply (Sysmon-only data, data that
+    /// is not Windows events). Default on; a session turns it off for any other query.
+    pub rule_notes: bool,
 }
 
 impl Default for ReaderOptions {
@@ -73,6 +76,7 @@ impl Default for ReaderOptions {
             fields: None,
             required_literals: None,
             max_errors_shown: 20,
+            rule_notes: true,
         }
     }
 }
@@ -104,6 +108,7 @@ pub struct Reader {
     ctx: Ctx,
     pipeline: Pipeline,
     finished: bool,
+    rule_notes: bool,
 }
 
 impl Reader {
@@ -125,6 +130,7 @@ impl Reader {
             ctx,
             pipeline: Pipeline::new(Settings { prefilter }, 0),
             finished: false,
+            rule_notes: options.rule_notes,
         };
         if options.format != Format::Auto {
             reader.ctx.detected = Some(options.format);
@@ -147,13 +153,13 @@ impl Reader {
         }
         self.finished = true;
         self.pipeline.finish(&mut self.ctx, out);
-        if self.ctx.events > 0 && self.ctx.sysmon == self.ctx.events {
+        if self.rule_notes && self.ctx.events > 0 && self.ctx.sysmon == self.ctx.events {
             self.ctx.note(
                 "this is Sysmon data only: Sysmon has no scheduled-task event, so the rule (Security \
                  4698/4699) cannot match it. Export the Security log (4698/4699) instead",
             );
         }
-        if self.ctx.events > 0 && self.ctx.eventlike == 0 {
+        if self.rule_notes && self.ctx.events > 0 && self.ctx.eventlike == 0 {
             self.ctx.note(
                 "no record has both @timestamp and an event identity (event.action, event.code or \
                  winlog.event_id): this does not look like Windows event data. Export the \
@@ -198,6 +204,15 @@ impl Reader {
             notes: self.ctx.notes.clone(),
         }
     }
+}
+
+/// Decodes a scheduled task's TaskContent XML into the System integration's
+/// `winlog.scheduled_task` shape; `None` when it is empty or unreadable.
+pub(crate) fn decode_task(
+    content: &str,
+    task_name: Option<&str>,
+) -> Option<serde_json::Map<String, serde_json::Value>> {
+    taskxml::parse(content, task_name)
 }
 
 /// Reads a whole input at once (tests, small pastes).

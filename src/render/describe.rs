@@ -48,6 +48,10 @@ pub fn describe(query: &Query) -> String {
             "  until: category {}",
             until.category().unwrap_or("any")
         );
+        if let Some(lits) = literals.get(query.stages().len()).filter(|l| !l.is_empty()) {
+            let quoted: Vec<String> = lits.iter().map(|l| format!("{l:?}")).collect();
+            let _ = writeln!(out, "     required literals: {}", quoted.join(", "));
+        }
     }
     let _ = writeln!(out, "timestamp field: {}", query.timestamp_field());
     if let Some(tiebreaker) = query.tiebreaker_field() {

@@ -67,6 +67,11 @@ impl<T> ReorderBuffer<T> {
         }
     }
 
+    /// The window, or `None` when everything is held until the end.
+    pub fn window_ms(&self) -> Option<u64> {
+        self.window_ms
+    }
+
     /// Number of events currently held.
     pub fn len(&self) -> usize {
         self.heap.len()

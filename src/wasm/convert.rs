@@ -1,14 +1,11 @@
 //! Crossing the boundary: Rust errors to `EqlError`s (with UTF-16 positions) and results to plain
 //! JSON-compatible JS values.
 
-use crate::correlator::Summary as CorrelatorSummary;
 use crate::error::{Error, ErrorKind};
-use crate::input::InputError;
 use crate::{Event, Provenance};
 use js_sys::Reflect;
 use serde::Serialize;
 use serde_wasm_bindgen::Serializer;
-use std::sync::Arc;
 use wasm_bindgen::prelude::*;
 
 /// A JS `Error` named `EqlError` with a stable `code` (pkg/errors.js makes `instanceof` work).
@@ -55,56 +52,15 @@ pub(super) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
         .map_err(|e| eql_error("internal", &e.to_string()))
 }
 
-/// An unreadable input record, as JS sees it.
-#[derive(Debug, Serialize)]
-pub(super) struct InputProblem {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    file: Option<Arc<str>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    record: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    offset: Option<u64>,
-    reason: String,
+/// A run error (a budget exceeded, a finished run) as an `EqlError` with its kind as `code`.
+pub(super) fn session_error(error: &Error) -> JsValue {
+    eql_error(error.kind().as_str(), error.message())
 }
 
-impl From<&InputError> for InputProblem {
-    fn from(e: &InputError) -> Self {
-        InputProblem {
-            file: e.file.clone(),
-            line: e.line,
-            record: e.record,
-            offset: e.offset,
-            reason: e.reason.clone(),
-        }
-    }
-}
-
-/// `finish()`'s summary: the correlator's counts (same names as the CLI) plus the input errors.
-#[derive(Serialize)]
-pub(super) struct Summary<'a> {
-    #[serde(flatten)]
-    pub(super) correlator: CorrelatorSummary,
-    pub(super) input_error_count: u64,
-    pub(super) input_errors: &'a [InputProblem],
-    /// Events dropped by the `exceptions` option before correlation.
-    pub(super) excluded_by_exceptions: u64,
-}
-
-/// An event pushed as a JS object, numbered `record` within `file` for its provenance.
-pub(super) fn event_from_js(
-    value: JsValue,
-    file: Option<&str>,
-    record: u64,
-) -> Result<Event, JsValue> {
+/// An event pushed as a JS object (the session numbers it within its file).
+pub(super) fn event_from_js(value: JsValue) -> Result<Event, JsValue> {
     let value: serde_json::Value = serde_wasm_bindgen::from_value(value)
-        .map_err(|e| input_error(&format!("event {record} is not JSON-like: {e}")))?;
-    let provenance = Provenance {
-        file: file.map(Arc::from),
-        record: Some(record),
-        ..Provenance::default()
-    };
-    Event::from_value(value, provenance)
-        .ok_or_else(|| input_error(&format!("event {record} is not an object")))
+        .map_err(|e| input_error(&format!("the event is not JSON-like: {e}")))?;
+    Event::from_value(value, Provenance::default())
+        .ok_or_else(|| input_error("the event is not an object"))
 }

@@ -10,19 +10,19 @@ mod convert;
 mod options;
 mod types;
 
+mod cli;
+
 use crate::compile::{Query as CoreQuery, QueryKind};
-use crate::correlator::{Correlator as CoreCorrelator, Match};
-use crate::exceptions::ExceptionList;
-use crate::input::{Format, Reader, ReaderOptions};
-use crate::{output, rules, Event};
-use convert::{input_error, query_error, set, to_js, InputProblem, Summary};
+use crate::correlator::Match;
+use crate::output::{Mode, Writer};
+use crate::render::alerts::RuleInfo;
+use crate::session::Session;
+use crate::{output, rules};
+use convert::{input_error, query_error, session_error, set, to_js};
 use js_sys::{Array, Object, Uint8Array};
 use options::{CorrelatorOptions, QueryOptions};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-
-/// How many unreadable records are kept with their details across all files (all are counted).
-const INPUT_ERRORS_KEPT: usize = 100;
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -112,7 +112,7 @@ impl Query {
 
 /// The routing keys of an event object (see `Correlator.joinKeysOf`).
 fn join_keys_of(query: &CoreQuery, event: JsValue) -> Result<JsValue, JsValue> {
-    let event = convert::event_from_js(event, None, 0)?;
+    let event = convert::event_from_js(event)?;
     let keys: Vec<Vec<serde_json::Value>> = query
         .routing_keys(&event)
         .iter()
@@ -146,82 +146,71 @@ pub fn parse_rule(rule: &str) -> Result<JsValue, JsValue> {
 }
 
 /// Streaming state for one run of a query or rule over events: push input, collect results.
+/// A thin handle over the library's [`Session`], which owns the run loop for every shell.
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct Correlator {
-    inner: CoreCorrelator,
-    format: Format,
-    fields: Vec<String>,
-    /// The reader of the file being pushed (see `startFile`), created on first use.
-    reader: Option<Reader>,
-    file_name: Option<String>,
-    /// Events pushed as objects so far, numbering their provenance.
-    objects: u64,
-    input_error_count: u64,
-    input_errors: Vec<InputProblem>,
-    /// Events read but not yet correlated (reused between calls).
-    scratch: Vec<Event>,
+    session: Session,
+    /// Add each result's `view` (see the `views` option).
+    views: bool,
+    /// Every result so far as CSV and table rows, for `exportCsv()` / `exportTable()`.
+    csv: Writer,
+    table: Writer,
     finished: bool,
-    /// Rule exceptions: events they match never reach the correlator.
-    exceptions: Option<ExceptionList>,
-    excluded: u64,
-    /// Input errors not yet handed out by `takeInputErrors`, and how many of the current
-    /// reader's errors already were.
-    unreported: Vec<InputProblem>,
-    reported_in_reader: usize,
 }
 
 #[wasm_bindgen]
 impl Correlator {
     /// Options: `query` (EQL text) or `rule` (built-in id or detection-rules TOML text), plus the
-    /// query options, `format` and `reorderWindow`. Unknown keys and wrong types throw.
+    /// query options, `format`, `reorderWindow`, `maxCandidates`, `exceptions`, `prefilter`,
+    /// `timeZone` and `views`. Unknown keys and wrong types throw.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "CorrelatorOptions")] options: JsValue,
     ) -> Result<Correlator, JsValue> {
         let options = CorrelatorOptions::from_js(&options)?;
+        let session = Session::new(options.session).map_err(|e| session_error(&e))?;
+        let writer = |mode| {
+            let rule = session.rule();
+            let info = RuleInfo {
+                rule_id: rule.id.clone(),
+                name: rule.name.clone(),
+                severity: rule.severity.clone(),
+                risk_score: rule.risk_score.unwrap_or(21),
+            };
+            Writer::new(
+                mode,
+                session.is_sequence(),
+                session.query().timestamp_field(),
+                info,
+                String::new(),
+            )
+        };
+        let (csv, table) = (writer(Mode::Csv), writer(Mode::Table));
         Ok(Correlator {
-            fields: options.query.fields(),
-            inner: (options.query.correlator()).with_reorder_window(options.reorder_window_ms),
-            format: options.format,
-            reader: None,
-            file_name: None,
-            objects: 0,
-            input_error_count: 0,
-            input_errors: Vec::new(),
-            scratch: Vec::new(),
+            session,
+            views: options.views,
+            csv,
+            table,
             finished: false,
-            exceptions: options.exceptions,
-            excluded: 0,
-            unreported: Vec::new(),
-            reported_in_reader: 0,
         })
     }
 
-    /// Starts a new input file: its name labels results and input errors. Ends the previous
-    /// file and returns the results that completed.
+    /// Starts a new input file: its name labels results and input errors, and its format is
+    /// detected on its own. Ends the previous file and returns the results that completed.
     #[wasm_bindgen(js_name = startFile, unchecked_return_type = "EqlResult[]")]
     pub fn start_file(&mut self, name: String) -> Result<Array, JsValue> {
-        let results = self.end_file()?;
-        self.file_name = Some(name);
-        Ok(results)
+        let mut out = Vec::new();
+        let step = self.session.start_file(&name, &mut out);
+        self.results(step, out)
     }
 
     /// Ends the current input file (flushing its last record); returns the results it completed.
     #[wasm_bindgen(js_name = endFile, unchecked_return_type = "EqlResult[]")]
     pub fn end_file(&mut self) -> Result<Array, JsValue> {
-        let Some(mut reader) = self.reader.take() else {
-            return Ok(Array::new());
-        };
-        reader.finish(&mut self.scratch);
-        self.input_error_count += reader.error_count();
-        let room = INPUT_ERRORS_KEPT.saturating_sub(self.input_errors.len());
-        let kept = reader.errors().iter().take(room).map(InputProblem::from);
-        self.input_errors.extend(kept);
-        let fresh = reader.errors().iter().skip(self.reported_in_reader);
-        self.unreported.extend(fresh.map(InputProblem::from));
-        self.reported_in_reader = 0;
-        self.correlate()
+        let mut out = Vec::new();
+        let step = self.session.end_file(&mut out);
+        self.results(step, out)
     }
 
     /// Feeds the next chunk of input (bytes or text, any chunking; records may span chunks),
@@ -232,23 +221,16 @@ impl Correlator {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | string")] chunk: JsValue,
     ) -> Result<Array, JsValue> {
         self.check_open()?;
-        let reader = self.reader.get_or_insert_with(|| {
-            Reader::new(ReaderOptions {
-                format: self.format,
-                file_name: self.file_name.clone(),
-                fields: Some(self.fields.clone()),
-                ..ReaderOptions::default()
-            })
-        });
-        if let Some(text) = chunk.as_string() {
-            reader.push(text.as_bytes(), &mut self.scratch);
+        let mut out = Vec::new();
+        let step = if let Some(text) = chunk.as_string() {
+            self.session.push(text.as_bytes(), &mut out)
         } else if chunk.is_instance_of::<Uint8Array>() {
             let bytes = Uint8Array::unchecked_from_js(chunk).to_vec();
-            reader.push(&bytes, &mut self.scratch);
+            self.session.push(&bytes, &mut out)
         } else {
             return Err(input_error("push() takes a Uint8Array or a string"));
-        }
-        self.correlate()
+        };
+        self.results(step, out)
     }
 
     /// Feeds one event given as an object. Returns the results that became final.
@@ -258,8 +240,10 @@ impl Correlator {
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] event: JsValue,
     ) -> Result<Array, JsValue> {
         self.check_open()?;
-        self.take_object(event)?;
-        self.correlate()
+        let mut out = Vec::new();
+        let event = convert::event_from_js(event)?;
+        let step = self.session.push_event(event, &mut out);
+        self.results(step, out)
     }
 
     /// Feeds an array of events given as objects. Returns the results that became final.
@@ -272,35 +256,69 @@ impl Correlator {
         if !Array::is_array(&events) {
             return Err(input_error("pushEvents() takes an array of objects"));
         }
+        let mut out = Vec::new();
         for event in Array::unchecked_from_js(events).iter() {
-            self.take_object(event)?;
+            let event = convert::event_from_js(event)?;
+            if let Err(e) = self.session.push_event(event, &mut out) {
+                return self.results(Err(e), out);
+            }
         }
-        self.correlate()
+        self.results(Ok(()), out)
     }
 
     /// The join keys under which an event object can take part in a result (see
     /// `Query.joinKeysOf`).
     #[wasm_bindgen(js_name = joinKeysOf, unchecked_return_type = "unknown[][]")]
     pub fn join_keys_of(&self, event: JsValue) -> Result<JsValue, JsValue> {
-        join_keys_of(self.inner.query(), event)
+        join_keys_of(self.session.query(), event)
     }
 
     /// The unreadable records found since the last call (the first ones of each file; all are
     /// counted in the summary), so a stream can report them as they happen.
     #[wasm_bindgen(js_name = takeInputErrors, unchecked_return_type = "InputProblem[]")]
     pub fn take_input_errors(&mut self) -> Result<JsValue, JsValue> {
-        if let Some(reader) = &self.reader {
-            let fresh = reader.errors().iter().skip(self.reported_in_reader);
-            self.unreported.extend(fresh.map(InputProblem::from));
-            self.reported_in_reader = reader.errors().len();
+        let problems: Vec<_> = self
+            .session
+            .take_messages()
+            .into_iter()
+            .filter_map(|m| match m {
+                crate::session::Message::InputError(p) => Some(p),
+                _ => None,
+            })
+            .collect();
+        to_js(&problems)
+    }
+
+    /// Unreadable records, "more errors" counts and the readers' notes since the last call, each
+    /// `{kind, ...}` with `text` as the CLI prints it (`takeInputErrors` and this share one
+    /// queue: each message is handed out once).
+    #[wasm_bindgen(js_name = takeMessages, unchecked_return_type = "RunMessage[]")]
+    pub fn take_messages(&mut self) -> Result<JsValue, JsValue> {
+        let out = Array::new();
+        for message in self.session.take_messages() {
+            let js = to_js(&message)?;
+            set(&js, "text", &JsValue::from_str(&message.to_string()));
+            out.push(&js);
         }
-        to_js(&std::mem::take(&mut self.unreported))
+        Ok(out.into())
     }
 
     /// What happened so far (the shape of `finish().summary`), for progress displays.
     #[wasm_bindgen(unchecked_return_type = "Summary")]
     pub fn summary(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.summary_now())
+        to_js(&self.session.summary())
+    }
+
+    /// Every result so far as CSV, exactly as `eqlite run --output csv` writes it.
+    #[wasm_bindgen(js_name = exportCsv)]
+    pub fn export_csv(&mut self) -> String {
+        self.csv.finish()
+    }
+
+    /// Every result so far as the aligned text table of `eqlite run --output table`.
+    #[wasm_bindgen(js_name = exportTable)]
+    pub fn export_table(&mut self) -> String {
+        self.table.finish()
     }
 
     /// Ends the input and returns `{ results, summary }`: the remaining results (after any
@@ -308,16 +326,14 @@ impl Correlator {
     #[wasm_bindgen(unchecked_return_type = "{ results: EqlResult[]; summary: Summary }")]
     pub fn finish(&mut self) -> Result<JsValue, JsValue> {
         self.check_open()?;
-        let results = self.end_file()?;
         self.finished = true;
-        for m in &self.inner.finish() {
-            results.push(&self.result(m)?);
-        }
-        let summary = self.summary_now();
-        let out = Object::new();
-        set(&out, "results", &results);
-        set(&out, "summary", &to_js(&summary)?);
-        Ok(out.into())
+        let mut out = Vec::new();
+        let step = self.session.finish(&mut out);
+        let results = self.results(step, out)?;
+        let done = Object::new();
+        set(&done, "results", &results);
+        set(&done, "summary", &to_js(&self.session.summary())?);
+        Ok(done.into())
     }
 }
 
@@ -333,40 +349,28 @@ impl Correlator {
         Ok(())
     }
 
-    fn take_object(&mut self, event: JsValue) -> Result<(), JsValue> {
-        self.objects += 1;
-        let event = convert::event_from_js(event, self.file_name.as_deref(), self.objects)?;
-        self.scratch.push(event);
-        Ok(())
-    }
-
-    /// Correlates the events read so far and serializes the results that became final.
-    fn correlate(&mut self) -> Result<Array, JsValue> {
-        let mut matches = Vec::new();
-        for event in self.scratch.drain(..) {
-            if self.exceptions.as_ref().is_some_and(|l| l.matches(&event)) {
-                self.excluded += 1;
-                continue;
-            }
-            self.inner.push_into(event, &mut matches);
-        }
+    /// Serializes the results that became final; a budget error is thrown after them is
+    /// recorded (the results before it are not lost: they are in the CSV and table exports).
+    fn results(
+        &mut self,
+        step: Result<(), crate::Error>,
+        matches: Vec<Match>,
+    ) -> Result<Array, JsValue> {
+        let _ = self.csv.write(&matches);
+        let _ = self.table.write(&matches);
         let out = Array::new();
         for m in &matches {
             out.push(&self.result(m)?);
         }
+        step.map_err(|e| session_error(&e))?;
         Ok(out)
     }
 
-    fn summary_now(&self) -> Summary<'_> {
-        Summary {
-            correlator: self.inner.summary(),
-            input_error_count: self.input_error_count,
-            input_errors: &self.input_errors,
-            excluded_by_exceptions: self.excluded,
-        }
-    }
-
     fn result(&self, m: &Match) -> Result<JsValue, JsValue> {
-        to_js(&output::match_to_json(m, self.inner.is_sequence()))
+        let js = to_js(&output::match_to_json(m, self.session.is_sequence()))?;
+        if self.views {
+            set(&js, "view", &to_js(&self.session.view(m))?);
+        }
+        Ok(js)
     }
 }

@@ -4,10 +4,10 @@
 
 use super::convert::{eql_error, option_error, query_error};
 use crate::compile::{Query, QueryBuilder, ResultPosition};
-use crate::correlator::DEFAULT_REORDER_WINDOW_MS;
 use crate::exceptions::ExceptionList;
 use crate::input::Format;
 use crate::rules::{self, Rule};
+use crate::session::{RuleSource, SessionOptions};
 use js_sys::{Array, Object};
 use std::str::FromStr;
 use wasm_bindgen::prelude::*;
@@ -127,71 +127,83 @@ impl QueryOptions {
     }
 }
 
-/// What `new Correlator(options)` needs: the compiled query and how to read input.
+/// What `new Correlator(options)` needs: the session's settings, and whether results carry
+/// their rendered `view`.
 #[derive(Debug)]
 pub(super) struct CorrelatorOptions {
-    pub(super) query: Query,
-    pub(super) format: Format,
-    /// `None`: buffer everything until `finish()` (exact for input in any order).
-    pub(super) reorder_window_ms: Option<u64>,
-    /// Rule exceptions (Kibana's exception item JSON), applied to events before correlation.
-    pub(super) exceptions: Option<ExceptionList>,
+    pub(super) session: SessionOptions,
+    /// Add `view` (table cells, locations, decoded task) to every result object.
+    pub(super) views: bool,
 }
 
 impl CorrelatorOptions {
-    const KEYS: &'static str = "query, rule, format, reorderWindow, exceptions, timestampField, \
-                                tiebreakerField, eventCategoryField, size, resultPosition";
+    const KEYS: &'static str = "query, rule, format, reorderWindow, maxCandidates, exceptions, \
+                                prefilter, timeZone, views, timestampField, tiebreakerField, \
+                                eventCategoryField, size, resultPosition";
 
     pub(super) fn from_js(options: &JsValue) -> Result<CorrelatorOptions, JsValue> {
-        if options.is_undefined() || options.is_null() {
-            return Err(option_error(
-                "Correlator needs options naming a `query` or a `rule`",
-            ));
-        }
-        let mut query_options = QueryOptions::default();
-        let (mut query, mut rule, mut format) = (None, None, Format::Auto);
-        let mut reorder_window_ms = Some(DEFAULT_REORDER_WINDOW_MS);
-        let mut exceptions = None;
+        let mut q = QueryOptions::default();
+        let (mut query, mut rule) = (None, None);
+        let mut session = SessionOptions::default();
+        let mut views = false;
         for (key, value) in entries(options, "Correlator")? {
             match key.as_str() {
                 "query" => query = Some(string(&key, &value)?),
                 "rule" => rule = Some(string(&key, &value)?),
                 "format" => {
-                    format = Format::from_str(&string(&key, &value)?)
+                    session.format = Format::from_str(&string(&key, &value)?)
                         .map_err(|e| option_error(&format!("option `format`: {e}")))?;
                 }
-                "exceptions" if value.is_null() => exceptions = None,
-                "exceptions" => exceptions = Some(exception_list(&value)?),
-                "reorderWindow" if value.is_null() => reorder_window_ms = None,
-                "reorderWindow" => reorder_window_ms = Some(count(&key, &value)?),
-                _ if query_options.take(&key, &value)? => {}
+                "exceptions" if value.is_null() => session.exceptions = None,
+                "exceptions" => session.exceptions = Some(exception_list(&value)?),
+                "reorderWindow" if value.is_null() => session.reorder_window_ms = None,
+                "reorderWindow" => session.reorder_window_ms = Some(count(&key, &value)?),
+                "maxCandidates" if value.is_null() => session.max_candidates = None,
+                "maxCandidates" => {
+                    let n = count(&key, &value)?;
+                    if n == 0 {
+                        return Err(option_error("option `maxCandidates` must be at least 1"));
+                    }
+                    session.max_candidates = Some(usize::try_from(n).unwrap_or(usize::MAX));
+                }
+                "prefilter" => session.prefilter = boolean(&key, &value)?,
+                "views" => views = boolean(&key, &value)?,
+                "timeZone" => session.time_zone = string(&key, &value)?,
+                _ if q.take(&key, &value)? => {}
                 _ => return Err(unknown(&key, Self::KEYS)),
             }
         }
-        let query = match (query, rule) {
-            (Some(text), None) => query_options.build(&text, None)?,
+        session.source = match (query, rule) {
+            (Some(text), None) => RuleSource::Query(text),
             (None, Some(rule)) => {
                 let rule = resolve_rule(&rule)?;
-                query_options.build(&rule.query, Some(&rule))?
+                if rule.id == rules::BUILTIN_ID {
+                    RuleSource::Builtin
+                } else {
+                    RuleSource::Rule(Box::new(rule))
+                }
             }
             // Like the CLI: no query and no rule runs the built-in rule.
-            (None, None) => {
-                let rule = rules::builtin();
-                query_options.build(&rule.query, Some(&rule))?
-            }
+            (None, None) => RuleSource::Builtin,
             (Some(_), Some(_)) => {
                 return Err(option_error(
                     "Correlator options take `query` or `rule`, not both",
                 ))
             }
         };
-        Ok(CorrelatorOptions {
-            query,
-            format,
-            reorder_window_ms,
-            exceptions: exceptions.filter(|list: &ExceptionList| !list.is_empty()),
-        })
+        session.timestamp_field = q.timestamp_field;
+        session.tiebreaker_field = q.tiebreaker_field;
+        session.event_category_field = q.event_category_field;
+        session.size = q.size.flatten();
+        session.result_position = q.result_position.unwrap_or(ResultPosition::Tail);
+        Ok(CorrelatorOptions { session, views })
     }
+}
+
+fn boolean(key: &str, value: &JsValue) -> Result<bool, JsValue> {
+    value
+        .as_bool()
+        .ok_or_else(|| option_error(&format!("option `{key}` must be a boolean")))
 }
 
 /// `exceptions`: the JSON text Kibana exports (NDJSON, an array or one item), or the same as JS

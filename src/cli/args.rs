@@ -1,0 +1,174 @@
+//! The command line's arguments: one definition (clap) shared by the native binary and
+//! `npx eqlite`, so both accept the same subcommands and flags and print the same help.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Examples:
+  eqlite run security.ndjson                    built-in rule over one export
+  eqlite run --output table exports/            every file under a directory, as a table
+  eqlite run --rule my_rule.toml logs.json.gz   a detection-rules TOML file, gzip input
+  eqlite run --query 'process where process.name == \"cmd.exe\"' --output csv a.ndjson
+  eqlite run --output alerts --stats a.evtx     Kibana-shaped alert documents, summary on stderr
+  cat a.ndjson | eqlite run -                   stdin
+  eqlite check 'sequence by host.name [process where true] [network where true]'
+  eqlite formats
+
+Ordering:
+  By default every run gives Elasticsearch's batch answer whatever the input order (newest
+  first, shuffled, several files in any order): the events that pass some stage of the query
+  are held and ordered before matching, up to --max-candidates of them (then the run stops with
+  exit code 3). --reorder-window MS is for unbounded streams (a live tail): results come as soon
+  as they are final, and events later than MS behind the newest one are counted and reported as
+  late, not correlated.
+
+Exit codes:
+  0  the run completed (whether or not anything matched)
+  1  some input could not be read (the rest was still processed and printed)
+  2  bad query, rule or options
+  3  a budget was exceeded (the message names the option to raise); the run stopped";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "eqlite",
+    version,
+    about = "Run Elastic EQL detection rules over exported event data",
+    after_help = AFTER_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// A parsed command line.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a query or rule (default: the built-in "Temporarily Scheduled Task Creation"
+    /// rule) over files, directories or stdin.
+    #[command(after_help = AFTER_HELP)]
+    Run(Box<RunArgs>),
+    /// Validate and describe a query text, a rule .toml file, or the built-in rule id.
+    #[command(after_help = AFTER_HELP)]
+    Check {
+        /// Query text, path to a rule .toml file, or `temporarily-scheduled-task-creation`.
+        #[arg(value_name = "QUERY_OR_RULE")]
+        target: String,
+    },
+    /// List the input formats and what each one maps.
+    Formats,
+}
+
+/// `--result-position`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Position {
+    /// The first results.
+    Head,
+    /// The newest results (Kibana's default).
+    Tail,
+}
+
+/// How `eqlite run` prints results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputMode {
+    /// One JSON result object per line.
+    Ndjson,
+    /// An aligned text table (host, task, user, created, deleted, gap).
+    Table,
+    /// The table's columns as CSV.
+    Csv,
+    /// Kibana-shaped alert documents, one JSON line each.
+    Alerts,
+}
+
+/// The flags of `eqlite run`.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// EQL query text.
+    #[arg(long, conflicts_with = "rule")]
+    pub query: Option<String>,
+    /// An Elastic detection-rules TOML file (language = "eql").
+    #[arg(long, value_name = "FILE.toml")]
+    pub rule: Option<String>,
+    /// Input format (`auto` recognises it; `eqlite formats` lists them).
+    #[arg(long, default_value = "auto")]
+    pub format: String,
+    /// Output mode.
+    #[arg(long, value_enum, default_value = "ndjson")]
+    pub output: OutputMode,
+    /// Print a summary (events, stage hits, skipped, late, unreadable records) on stderr.
+    #[arg(long)]
+    pub stats: bool,
+    /// Timestamp field [default: @timestamp].
+    #[arg(long, value_name = "FIELD")]
+    pub timestamp_field: Option<String>,
+    /// Tiebreaker field for events with the same timestamp [default: none].
+    #[arg(long, value_name = "FIELD")]
+    pub tiebreaker_field: Option<String>,
+    /// Event category field [default: event.category].
+    #[arg(long, value_name = "FIELD")]
+    pub event_category_field: Option<String>,
+    /// Maximum number of results (like Elasticsearch's `size`) [default: unlimited].
+    #[arg(long, value_name = "N")]
+    pub size: Option<usize>,
+    /// Which results `--size` keeps: the first (head) or the newest (tail).
+    #[arg(long, value_enum, default_value = "tail")]
+    pub result_position: Position,
+    /// Stream mode for unbounded input: how far (ms of event time) input may be out of order;
+    /// later events are counted as late, not correlated [default: none = batch mode, exact for
+    /// any order].
+    #[arg(long, value_name = "MS|none")]
+    pub reorder_window: Option<String>,
+    /// Batch mode's budget of held candidate events (events that pass a stage); past it the
+    /// run stops with exit code 3. `none` removes it [default: 500000].
+    #[arg(long, value_name = "N|none")]
+    pub max_candidates: Option<String>,
+    /// Rule exceptions: Kibana's exception list export (NDJSON or JSON); matching events are
+    /// dropped before matching, and the suppressed matches are counted.
+    #[arg(long, value_name = "FILE")]
+    pub exceptions: Option<String>,
+    /// Time zone for zone-less export timestamps (Kibana CSV, Splunk): `UTC` or `+02:00`.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub time_zone: String,
+    /// Parse every record, without the literal pre-filter (same results, slower; for checks).
+    #[arg(long)]
+    pub no_prefilter: bool,
+    /// Input files or directories (read recursively, sorted); gzip is detected. `-` or none:
+    /// stdin.
+    #[arg(value_name = "PATH")]
+    pub files: Vec<String>,
+}
+
+/// What the command line asks for, or what to print and exit with.
+#[derive(Debug)]
+pub enum Parsed {
+    /// A command to carry out.
+    Command(Box<Command>),
+    /// Help, version or a usage error: print `text` (on stdout when `to_stdout`) and exit.
+    Exit {
+        /// Exit code: 0 for help and version, 2 for usage errors.
+        code: i32,
+        /// The text clap rendered.
+        text: String,
+        /// Whether it goes to stdout (help, version) or stderr (errors).
+        to_stdout: bool,
+    },
+}
+
+/// Parses a command line (`argv[0]` is the program name).
+pub fn parse<I, T>(argv: I) -> Parsed
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    match Cli::try_parse_from(argv) {
+        Ok(cli) => Parsed::Command(Box::new(cli.command)),
+        Err(e) => {
+            let to_stdout = !e.use_stderr();
+            Parsed::Exit {
+                code: if to_stdout { 0 } else { 2 },
+                text: e.render().to_string(),
+                to_stdout,
+            }
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! The analyst's view of one result, computed by the engine so that every shell (the CLI table
+//! and CSV, the page's table, details and CSV export) shows the same thing.
+
+use crate::correlator::Match;
+use crate::event::{values_in, Provenance};
+use crate::render::table::{format_gap, Row};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+/// The fields the table shows, plus where each event came from and the decoded task.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatchView {
+    /// Host of the first event.
+    pub host: String,
+    /// Task name (or the join keys for rules without one).
+    pub task: String,
+    /// The distinct users, in order, joined with ` -> `.
+    pub user: String,
+    /// The first event's timestamp as the export wrote it.
+    pub created: String,
+    /// The last event's timestamp.
+    pub deleted: String,
+    /// First to last event in ms, when both timestamps parse.
+    pub gap_ms: Option<i64>,
+    /// The gap as text (`4 min 59.999 s`).
+    pub gap: String,
+    /// Where each event came from (`file:line`, `file: record N`), placeholders as `missing`.
+    pub locations: Vec<String>,
+    /// What the task runs, decoded from the first event's TaskContent (scheduled-task events).
+    pub scheduled_task: Option<TaskView>,
+}
+
+/// A task definition decoded from TaskContent, shaped like the Elastic Agent System
+/// integration's `winlog.scheduled_task` (uri, author, actions, principals, triggers, settings).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskView {
+    /// The decoded object.
+    pub definition: Map<String, Value>,
+    /// One line per action: the command line for `Exec`, the action kind otherwise.
+    pub command: String,
+}
+
+impl MatchView {
+    pub(super) fn new(result: &Match, timestamp_field: &str) -> MatchView {
+        let json = crate::output::match_to_json(result, !result.join_keys.is_empty());
+        let epoch_ms = |v: &Value| crate::time::parse_value(v).ok().map(|t| t.millis());
+        let row = Row::from_result(&json, timestamp_field, &epoch_ms);
+        let locations = result
+            .events
+            .iter()
+            .map(|e| {
+                if e.missing {
+                    "missing".to_string()
+                } else {
+                    location(e.event.provenance())
+                }
+            })
+            .collect();
+        let scheduled_task = result
+            .events
+            .iter()
+            .find(|e| !e.missing)
+            .and_then(|e| task_view(e.event.source()));
+        MatchView {
+            gap: row.gap_ms.map(format_gap).unwrap_or_default(),
+            host: row.host,
+            task: row.task,
+            user: row.user,
+            created: row.created,
+            deleted: row.deleted,
+            gap_ms: row.gap_ms,
+            locations,
+            scheduled_task,
+        }
+    }
+}
+
+/// `file:line`, `file: record N`, `file: offset N` or the file alone.
+pub fn location(provenance: &Provenance) -> String {
+    let file = provenance.file.as_deref().unwrap_or("input");
+    match (provenance.line, provenance.record, provenance.offset) {
+        (Some(line), _, _) => format!("{file}:{line}"),
+        (None, Some(record), _) => format!("{file}: record {record}"),
+        (None, None, Some(offset)) => format!("{file}: offset {offset}"),
+        (None, None, None) => file.to_string(),
+    }
+}
+
+fn task_view(source: &Map<String, Value>) -> Option<TaskView> {
+    let text = |field: &str| {
+        values_in(source, field)
+            .first()
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let content = text("winlog.event_data.TaskContent")?;
+    let name = text("winlog.event_data.TaskName");
+    let definition = crate::input::decode_task(&content, name.as_deref())?;
+    let command = definition
+        .get("actions")
+        .and_then(Value::as_array)
+        .map(|actions| {
+            actions
+                .iter()
+                .map(|action| {
+                    let field = |k: &str| action.get(k).and_then(Value::as_str).unwrap_or("");
+                    if field("type") == "Exec" || !field("command").is_empty() {
+                        let args = field("arguments");
+                        if args.is_empty() {
+                            field("command").to_string()
+                        } else {
+                            format!("{} {args}", field("command"))
+                        }
+                    } else {
+                        field("type").to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ; ")
+        })
+        .unwrap_or_default();
+    Some(TaskView {
+        definition,
+        command,
+    })
+}
