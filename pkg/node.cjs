@@ -12,5 +12,7 @@ module.exports = {
   parseQuery: wasm.parseQuery,
   parseRule: wasm.parseRule,
   version: wasm.version,
+  cliStart: wasm.cliStart,
+  CliRun: wasm.CliRun,
   EqlError,
 };

@@ -76,6 +76,12 @@ pub struct SessionSummary {
     /// The correlator's counts (events, stage hits, skipped, late, open, matches).
     #[serde(flatten)]
     pub correlator: Summary,
+    /// Records read over all files (unreadable and pre-filtered ones included): what
+    /// `events_seen` would be without the pre-filter, for inputs read as bytes.
+    pub records_read: u64,
+    /// Records skipped unparsed by the literal pre-filter (they provably pass no filter of the
+    /// query, so results are the same; they are not in `events_seen`).
+    pub prefiltered: u64,
     /// Unreadable records over all files.
     pub input_error_count: u64,
     /// The first [`INPUT_ERRORS_KEPT`] of them.
@@ -390,7 +396,14 @@ impl Session {
 
     /// What happened so far.
     pub fn summary(&self) -> SessionSummary {
+        let current = self.reader.as_ref().map(Reader::summary);
+        let records = self.files.iter().map(|f| f.records).sum::<u64>()
+            + current.as_ref().map_or(0, |s| s.records);
+        let prefiltered = self.files.iter().map(|f| f.prefiltered).sum::<u64>()
+            + current.as_ref().map_or(0, |s| s.prefiltered);
         SessionSummary {
+            records_read: records,
+            prefiltered,
             correlator: self.correlator.summary(),
             input_error_count: self.input_error_count
                 + self.reader.as_ref().map_or(0, Reader::error_count),

@@ -30,8 +30,20 @@ export interface CorrelatorOptions extends QueryOptions {
   rule?: string;
   /** Input format of push() chunks, e.g. "ndjson" (default: detected from the data). */
   format?: string;
-  /** How long (ms of event time) to wait for out-of-order events before a result is final. */
+  /** Stream mode for input that never ends: how long (ms of event time) to wait for
+   *  out-of-order events before a result is final; later events are counted as `late`. Default
+   *  null: batch mode, every candidate event is ordered before matching, so the results are
+   *  Elasticsearch's whatever the input order (results then come from finish()). */
   reorderWindow?: number | null;
+  /** Batch mode's budget of held candidate events (events that pass a stage); past it push()
+   *  throws an EqlError with code "limit" naming this option. Default 500000; null: none. */
+  maxCandidates?: number | null;
+  /** Skip records that provably pass no filter, unparsed (default true; same results). */
+  prefilter?: boolean;
+  /** Time zone for zone-less export timestamps: "UTC" (default) or a fixed offset "+02:00". */
+  timeZone?: string;
+  /** Add `view` (the table's cells, event locations, the decoded task) to each result. */
+  views?: boolean;
   /** Elastic rule exceptions, applied to events before matching: Kibana's exported exception
    *  items as JSON text (NDJSON, an array or one item) or as objects. */
   exceptions?: string | object | object[] | null;
@@ -50,10 +62,24 @@ export interface QueryInfo {
 export interface Provenance { file?: string; line?: number; record?: number; offset?: number }
 /** One event of a result (or a missing-event placeholder of a `![...]` stage). */
 export interface ResultEvent { _source: Record<string, unknown>; _provenance?: Provenance; missing?: true }
+/** What the engine shows of a result (the `views` option): the CLI table's cells and more. */
+export interface MatchView {
+  host: string; task: string; user: string; created: string; deleted: string;
+  gap_ms: number | null; gap: string;
+  /** Where each event came from ("file:line", "file: record N", "missing"). */
+  locations: string[];
+  /** The task the first event created, decoded from TaskContent. */
+  scheduled_task: { definition: Record<string, unknown>; command: string } | null;
+}
 /** One result: a sequence (with its join key values) or a single event. */
-export interface EqlResult { join_keys?: unknown[]; events: ResultEvent[] }
+export interface EqlResult { join_keys?: unknown[]; events: ResultEvent[]; view?: MatchView }
+/** A line for the analyst, as takeMessages() hands it out; `text` is what the CLI prints. */
+export type RunMessage =
+  | ({ kind: "input_error"; text: string } & InputProblem)
+  | { kind: "more_errors"; file: string; count: number; text: string }
+  | { kind: "note"; file: string; text: string };
 /** A record the input reader could not read. */
-export interface InputProblem { file?: string; line?: number; record?: number; offset?: number; reason: string }
+export interface InputProblem { file?: string; line?: number; record?: number; offset?: number; reason: string; message: string }
 /** What happened during a run (field names as in the CLI's JSON). */
 export interface Summary {
   /** Events read or pushed. */
@@ -75,6 +101,19 @@ export interface Summary {
   input_errors: InputProblem[];
   /** Events removed by the `exceptions` option before matching. */
   excluded_by_exceptions: number;
+  /** Matches the exceptions suppressed (they would be results without them). */
+  suppressed_matches: number;
+  /** Per exception item: events dropped and matches suppressed. */
+  exceptions: { name: string; excluded_events: number; suppressed_matches: number }[];
+  /** Records read over all files, unreadable and pre-filtered ones included. */
+  records_read: number;
+  /** Records skipped unparsed by the pre-filter (not in events_seen; results are the same). */
+  prefiltered: number;
+  /** Per input file. */
+  files: { name: string; format: string | null; records: number; events: number; prefiltered: number; errors: number; notes: string[] }[];
+  /** Whether input was ordered before matching (no reorderWindow): exact for any order. */
+  batch: boolean;
+  refused_sequences: number;
 }
 /** A built-in rule. */
 export interface RuleInfo { id: string; name: string; description: string; severity: string; risk_score?: number; query: string }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { repoRoot } from './shared.mjs';
 
 const pkgJson = JSON.parse(readFileSync(join(repoRoot, 'pkg', 'package.json'), 'utf8'));
-const expectedExports = ['Correlator', 'EqlError', 'Query', 'builtinRules', 'parseQuery', 'parseRule', 'version'];
+const expectedExports = ['CliRun', 'Correlator', 'EqlError', 'Query', 'builtinRules', 'cliStart', 'parseQuery', 'parseRule', 'version'];
 let scratch;
 let tarball;
 
@@ -54,7 +54,7 @@ console.log(JSON.stringify({
   exports: Object.keys(m).filter((k) => k !== 'default' && k !== 'module.exports').sort(),
   version: m.version(),
   matches: results.map((r) => r.join_keys),
-  events: done.summary.events_seen,
+  events: done.summary.records_read,
   error,
 }));
 `;
