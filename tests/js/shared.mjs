@@ -33,3 +33,36 @@ export function jsProcessorEraNdjson(dir) {
   }
   return { files, ndjson: lines.join('\n') + '\n', count: lines.length };
 }
+
+/**
+ * `npm pack` of pkg/ installed offline into a fresh scratch project, as a user gets it. Returns
+ * { dir, nodeModule, streamModule, bin, cleanup }: file URLs of the installed entry points (for
+ * `import()`) and the installed `eqlite` bin script.
+ */
+export async function installPacked(prefix = 'eqlite-packed-') {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { pathToFileURL } = await import('node:url');
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--pack-destination', dir, join(repoRoot, 'pkg')], { encoding: 'utf8' }),
+  );
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', join(dir, packed[0].filename)], { cwd: dir, stdio: 'pipe' });
+  const installed = join(dir, 'node_modules', 'eqlite');
+  return {
+    dir,
+    nodeModule: pathToFileURL(join(installed, 'node.js')).href,
+    streamModule: pathToFileURL(join(installed, 'stream.js')).href,
+    bin: join(installed, 'bin', 'eqlite.js'),
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The native binary built by `cargo test` / `cargo build` (debug), which `make test` builds first. */
+export function nativeBinary() {
+  const path = join(repoRoot, 'target', 'debug', 'eqlite');
+  if (!existsSync(path)) throw new Error(`${path} is missing: run \`cargo build --bin eqlite\` (make test builds it in the native layer)`);
+  return path;
+}

@@ -1,0 +1,56 @@
+// Deterministic winlogbeat-shaped Security events for order tests: logon noise plus
+// scheduled-task creates and deletes on 20 hosts and 4 task names, one event every ~37 ms, so
+// many create/delete pairs fall within the rule's 5 minutes. The shape follows the bench
+// generator (benches/correlate.rs).
+
+/** mulberry32: a small seeded PRNG, so every run generates the same events. */
+export function prng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** `count` events in ascending time order, as NDJSON lines (no trailing newline each). */
+export function generate(count, seed = 42) {
+  const random = prng(seed);
+  const start = Date.UTC(2024, 4, 1, 8);
+  const lines = [];
+  for (let i = 0; i < count; i += 1) {
+    const ms = start + i * 37 + Math.floor(random() * 30);
+    const host = `WS${String(Math.floor(random() * 20)).padStart(3, '0')}.corp.example`;
+    const roll = random();
+    const [code, action, category] =
+      roll < 0.012 ? [4698, 'scheduled-task-created', ['iam', 'configuration']]
+        : roll < 0.024 ? [4699, 'scheduled-task-deleted', ['iam', 'configuration']]
+          : roll < 0.03 ? [4702, 'scheduled-task-updated', ['iam', 'configuration']]
+            : [4624, 'logged-in', ['authentication']];
+    const user = random() < 0.1 ? `${host.split('.')[0]}$` : `user${Math.floor(random() * 97)}`;
+    const task = `\\Task${Math.floor(random() * 4)}`;
+    lines.push(JSON.stringify({
+      '@timestamp': new Date(ms).toISOString(),
+      agent: { type: 'winlogbeat', version: '8.14.0' },
+      event: { action, category, code: String(code), kind: 'event', module: 'security', provider: 'Microsoft-Windows-Security-Auditing' },
+      host: { name: host },
+      user: { domain: 'CORP', name: user },
+      winlog: {
+        channel: 'Security',
+        computer_name: host,
+        event_id: String(code),
+        record_id: String(i + 1),
+        event_data: code === 4624 ? { TargetUserName: user, LogonType: '3' } : { TaskName: task, SubjectUserName: user },
+      },
+    }));
+  }
+  return lines;
+}
+
+/** A result as an order-free key: join keys and the record ids of its events. */
+export function resultKey(result) {
+  const ids = result.events.map((e) => (e.missing ? 'missing' : e._source?.winlog?.record_id));
+  return JSON.stringify([result.join_keys, ids]);
+}
