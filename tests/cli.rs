@@ -466,3 +466,71 @@ fn check_bad_rule_file_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("bad.toml"), "{}", stderr(&out));
 }
+
+// ---- the pre-filter keeps every event that can change a result (issue 9) ----
+
+fn action_event(ts: u64, action: &str) -> String {
+    json!({"@timestamp": ts, "event": {"category": "process", "action": action}, "host": {"name": "h1"}})
+        .to_string()
+}
+
+/// Runs `query` over `events` with the pre-filter on (the default) and off, for both the exact
+/// NDJSON reader and format detection; all four must agree. Returns the results.
+fn prefiltered_and_not(query: &str, events: &[String]) -> Vec<Value> {
+    let input = events.join("\n") + "\n";
+    let mut answers = Vec::new();
+    for format in ["ndjson", "auto"] {
+        for extra in [None, Some("--no-prefilter")] {
+            let mut args = vec!["run", "--query", query, "--format", format];
+            args.extend(extra);
+            let out = eqlite(&args, &input);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            answers.push(lines(&out));
+        }
+    }
+    for other in &answers[1..] {
+        assert_eq!(other, &answers[0], "{query}");
+    }
+    answers.swap_remove(0)
+}
+
+#[test]
+fn prefilter_keeps_until_events() {
+    let query = r#"sequence by host.name [process where event.action == "start"] [process where event.action == "stop"] until [process where event.action == "reboot"]"#;
+    let cut = [
+        action_event(1000, "start"),
+        action_event(2000, "reboot"),
+        action_event(3000, "stop"),
+    ];
+    assert_eq!(prefiltered_and_not(query, &cut), Vec::<Value>::new());
+    let whole = [action_event(1000, "start"), action_event(3000, "stop")];
+    assert_eq!(prefiltered_and_not(query, &whole).len(), 1);
+    // The literals really are used: the until stage contributes its own.
+    let out = eqlite(&["check", query], "");
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("until: category process\n     required literals: \"process\", \"reboot\""),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn prefilter_keeps_missing_event_stage_events() {
+    let query = r#"sequence by host.name with maxspan=1m [process where event.action == "start"] ![process where event.action == "heartbeat"] [process where event.action == "stop"]"#;
+    let interrupted = [
+        action_event(1000, "start"),
+        action_event(2000, "heartbeat"),
+        action_event(3000, "stop"),
+    ];
+    let missing = [action_event(1000, "start"), action_event(3000, "stop")];
+    let with_heartbeat = prefiltered_and_not(query, &interrupted);
+    let without = prefiltered_and_not(query, &missing);
+    assert_eq!(without.len(), 1, "no heartbeat: the missing stage holds");
+    assert_eq!(without[0]["events"][1]["missing"], json!(true));
+    assert_eq!(
+        with_heartbeat,
+        Vec::<Value>::new(),
+        "a heartbeat in between cuts it"
+    );
+}

@@ -52,6 +52,15 @@ pub(super) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
         .map_err(|e| eql_error("internal", &e.to_string()))
 }
 
+/// Event data as JS values exactly as `JSON.parse` would give them. Events carry integers
+/// beyond 2^53 (Windows FILETIMEs, 64-bit ids) that serde-wasm-bindgen refuses to turn into JS
+/// numbers; JSON text parsed by the JS engine rounds them as every JSON consumer in JS does,
+/// and is no slower for documents of this size.
+pub(super) fn to_js_json<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    let text = serde_json::to_string(value).map_err(|e| eql_error("internal", &e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|_| eql_error("internal", "result JSON did not parse"))
+}
+
 /// A run error (a budget exceeded, a finished run) as an `EqlError` with its kind as `code`.
 pub(super) fn session_error(error: &Error) -> JsValue {
     eql_error(error.kind().as_str(), error.message())

@@ -18,7 +18,7 @@ use crate::output::{Mode, Writer};
 use crate::render::alerts::RuleInfo;
 use crate::session::Session;
 use crate::{output, rules};
-use convert::{input_error, query_error, session_error, set, to_js};
+use convert::{input_error, query_error, session_error, set, to_js, to_js_json};
 use js_sys::{Array, Object, Uint8Array};
 use options::{CorrelatorOptions, QueryOptions};
 use serde::Serialize;
@@ -367,9 +367,9 @@ impl Correlator {
     }
 
     fn result(&self, m: &Match) -> Result<JsValue, JsValue> {
-        let js = to_js(&output::match_to_json(m, self.session.is_sequence()))?;
+        let js = to_js_json(&output::match_to_json(m, self.session.is_sequence()))?;
         if self.views {
-            set(&js, "view", &to_js(&self.session.view(m))?);
+            set(&js, "view", &to_js_json(&self.session.view(m))?);
         }
         Ok(js)
     }
