@@ -1,0 +1,96 @@
+// Issue 9: batch mode holds the candidate events (those that pass a stage), so memory follows
+// their number, not the input size. Measured where users run it: the native binary's peak RSS
+// (getrusage of the child, through Python's resource module) and the wasm linear memory of the
+// packed engine under Node (it never shrinks, so its final size is its peak). Doubling the
+// input at the same number of candidates must not grow memory by more than a small slack; many
+// more candidates must (that shows the measurement can see growth).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { nativeBinary, repoRoot } from './shared.mjs';
+
+const MB = 1 << 20;
+let scratch;
+const files = {};
+
+/** ~`mb` MB of logon noise with `candidates` scheduled-task creates spread through it. */
+function input(mb, candidates) {
+  const base = Date.UTC(2024, 4, 1);
+  const noise = (i) => JSON.stringify({
+    '@timestamp': new Date(base + i * 10).toISOString(),
+    event: { category: ['authentication'], action: 'logged-in', code: '4624' },
+    winlog: { computer_name: `WS${i % 50}`, event_data: { TargetUserName: `user${i % 97}`, LogonType: '3', pad: 'x'.repeat(400) } },
+  });
+  const task = (i) => JSON.stringify({
+    '@timestamp': new Date(base + i * 10).toISOString(),
+    event: { category: ['iam'], action: 'scheduled-task-created', code: '4698' },
+    user: { name: 'admin' },
+    winlog: { computer_name: `WS${i % 50}`, event_data: { TaskName: `\\Task${i}`, pad: 'y'.repeat(400) } },
+  });
+  const lines = [];
+  let size = 0;
+  const total = Math.floor((mb * MB) / 560);
+  const every = Math.max(1, Math.floor(total / Math.max(1, candidates)));
+  for (let i = 0; size < mb * MB; i += 1) {
+    const line = i % every === 0 && i / every < candidates ? task(i) : noise(i);
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+before(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'eqlite-memory-'));
+  for (const [name, mb, candidates] of [['small', 40, 200], ['large', 80, 200], ['many', 40, 40_000]]) {
+    files[name] = join(scratch, `${name}.ndjson`);
+    writeFileSync(files[name], input(mb, candidates));
+  }
+});
+
+after(() => {
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+/** Peak RSS (MiB) of `eqlite run FILE`, from getrusage(RUSAGE_CHILDREN). */
+function nativePeak(file) {
+  const script = 'import resource, subprocess, sys\n'
+    + 'r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n'
+    + 'assert r.returncode == 0, r.stderr\n'
+    + 'print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n';
+  const out = spawnSync('python3', ['-c', script, nativeBinary(), 'run', file], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  return Number(out.stdout.trim()) / 1024;
+}
+
+/** Wasm linear memory (MiB) after running the built-in rule over FILE in 1 MiB chunks. */
+function wasmPeak(file) {
+  const dist = join(repoRoot, 'pkg', 'dist');
+  const script = `
+    import { openSync, readSync, readFileSync } from 'node:fs';
+    import { initSync, Correlator } from ${JSON.stringify(join(dist, 'eqlite.js'))};
+    const wasm = initSync({ module: readFileSync(${JSON.stringify(join(dist, 'eqlite_bg.wasm'))}) });
+    const c = new Correlator({});
+    const fd = openSync(${JSON.stringify(file)}, 'r');
+    const chunk = new Uint8Array(1 << 20);
+    for (let n; (n = readSync(fd, chunk)) > 0;) c.push(chunk.subarray(0, n));
+    c.finish();
+    console.log(wasm.memory.buffer.byteLength / (1 << 20));
+  `;
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  return Number(out.stdout.trim());
+}
+
+test('memory follows the number of candidate events, not the input size', (t) => {
+  for (const [shell, peak, slack] of [['native RSS', nativePeak, 16], ['wasm linear memory', wasmPeak, 8]]) {
+    const small = peak(files.small);
+    const large = peak(files.large);
+    const many = peak(files.many);
+    t.diagnostic(`${shell}: 40 MB / 200 candidates ${small.toFixed(1)} MiB; 80 MB / 200 candidates ${large.toFixed(1)} MiB; 40 MB / 40,000 candidates ${many.toFixed(1)} MiB`);
+    assert.ok(large <= small + slack, `${shell}: doubling the input grew memory from ${small} to ${large} MiB`);
+    assert.ok(many >= small + 2 * slack, `${shell}: 200x the candidates should need visibly more memory (${small} -> ${many} MiB)`);
+  }
+});
