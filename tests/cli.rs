@@ -534,3 +534,57 @@ fn prefilter_keeps_missing_event_stage_events() {
         "a heartbeat in between cuts it"
     );
 }
+
+#[test]
+fn check_compiles_a_rule_with_its_field_overrides() {
+    let dir = temp_dir("check-overrides");
+    let rule = dir.join("rule.toml");
+    std::fs::write(
+        &rule,
+        "[rule]\nrule_id = \"r1\"\nname = \"Overrides\"\nlanguage = \"eql\"\nseverity = \"low\"\n\
+         risk_score = 21\ntiebreaker_field = \"event.sequence\"\n\
+         event_category_override = \"event.type\"\nquery = '''process where true'''\n",
+    )
+    .unwrap();
+    let out = eqlite(&["check", rule.to_str().unwrap()], "");
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(text.contains("tiebreaker field: event.sequence"), "{text}");
+    assert!(
+        text.contains("fields read: @timestamp, event.sequence, event.type"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn notes_about_the_builtin_rule_only_when_it_runs() {
+    // Sysmon-only data: the note that Sysmon has no scheduled-task event concerns the built-in
+    // rule, not a query about processes.
+    let sysmon = json!({"@timestamp": "2024-05-01T08:00:00Z", "event": {"code": "1", "category": ["process"], "provider": "Microsoft-Windows-Sysmon"},
+        "winlog": {"channel": "Microsoft-Windows-Sysmon/Operational", "provider_name": "Microsoft-Windows-Sysmon", "event_id": "1", "computer_name": "h"}})
+    .to_string();
+    let builtin = eqlite(&["run"], &sysmon);
+    let query = eqlite(&["run", "--query", "process where true"], &sysmon);
+    assert_eq!(lines(&query).len(), 1, "{}", stderr(&query));
+    assert!(
+        !stderr(&query).contains("Sysmon has no scheduled-task event"),
+        "{}",
+        stderr(&query)
+    );
+    assert!(
+        stderr(&builtin).contains("Sysmon has no scheduled-task event"),
+        "{}",
+        stderr(&builtin)
+    );
+    // Not Windows data at all: the note names the rule's export, so only for the rule.
+    let other = json!({"@timestamp": 1, "event": {"category": "process"}, "msg": "x"}).to_string();
+    let builtin = eqlite(&["run"], &other);
+    let query = eqlite(&["run", "--query", "process where true"], &other);
+    assert!(
+        stderr(&builtin).contains("does not look like Windows event data"),
+        "{}",
+        stderr(&builtin)
+    );
+    assert_eq!(stderr(&query), "");
+}
