@@ -9,6 +9,7 @@ module.exports = {
   Correlator: wasm.Correlator,
   Query: wasm.Query,
   builtinRules: wasm.builtinRules,
+  parseExceptions: wasm.parseExceptions,
   parseQuery: wasm.parseQuery,
   parseRule: wasm.parseRule,
   version: wasm.version,

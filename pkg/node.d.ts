@@ -1,5 +1,6 @@
-export { Correlator, Query, builtinRules, parseQuery, parseRule, version, cliStart, CliRun } from './dist/eqlite.js';
+export { Correlator, Query, builtinRules, parseExceptions, parseQuery, parseRule, version, cliStart, CliRun } from './dist/eqlite.js';
 export type {
-  CorrelatorOptions, EqlResult, InputProblem, Provenance, QueryInfo, QueryOptions, ResultEvent, RuleInfo, Summary,
+  CorrelatorOptions, EqlResult, EventView, ExceptionInfo, InputProblem, MatchView, Provenance, QueryInfo, QueryOptions,
+  ResultEvent, RuleInfo, RunMessage, Summary,
 } from './dist/eqlite.js';
 export { EqlError } from './errors.js';

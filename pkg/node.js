@@ -5,5 +5,5 @@ import { initSync } from './dist/eqlite.js';
 
 initSync({ module: readFileSync(new URL('./dist/eqlite_bg.wasm', import.meta.url)) });
 
-export { Correlator, Query, builtinRules, parseQuery, parseRule, version, cliStart, CliRun } from './dist/eqlite.js';
+export { Correlator, Query, builtinRules, parseExceptions, parseQuery, parseRule, version, cliStart, CliRun } from './dist/eqlite.js';
 export { EqlError } from './errors.js';

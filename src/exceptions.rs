@@ -115,6 +115,8 @@ pub struct Item {
     pub name: String,
     /// The item's `item_id`, when present.
     pub item_id: Option<String>,
+    /// The item's `description`, kept so that an item read and written back is the same item.
+    pub description: String,
     /// The AND-ed conditions.
     pub entries: Vec<Entry>,
 }
@@ -123,6 +125,95 @@ impl Item {
     /// Whether the event satisfies every entry (an item with no entries matches nothing).
     pub fn matches(&self, event: &Event) -> bool {
         !self.entries.is_empty() && self.entries.iter().all(|e| e.matches(event))
+    }
+}
+
+impl Entry {
+    /// The entry as Kibana exports it: `{field, operator, type, value}`.
+    pub fn to_kibana(&self) -> Value {
+        let mut out = Map::new();
+        out.insert("field".into(), Value::String(self.field.clone()));
+        let operator = if self.negated { "excluded" } else { "included" };
+        out.insert("operator".into(), Value::String(operator.into()));
+        let (kind, value) = match &self.test {
+            Test::Is(s) => ("match", Some(Value::String(s.clone()))),
+            Test::IsOneOf(list) => (
+                "match_any",
+                Some(Value::Array(
+                    list.iter().cloned().map(Value::String).collect(),
+                )),
+            ),
+            Test::Matches(p) => ("wildcard", Some(Value::String(p.clone()))),
+            Test::Exists => ("exists", None),
+        };
+        out.insert("type".into(), Value::String(kind.into()));
+        if let Some(value) = value {
+            out.insert("value".into(), value);
+        }
+        Value::Object(out)
+    }
+}
+
+/// `user.name is not "x"`: the entry in the words of Kibana's exception builder.
+impl fmt::Display for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+        let not = self.negated;
+        match &self.test {
+            Test::Is(s) => write!(
+                f,
+                "{} {} {}",
+                self.field,
+                if not { "is not" } else { "is" },
+                quoted(s)
+            ),
+            Test::IsOneOf(list) => {
+                let list: Vec<String> = list.iter().map(|s| quoted(s)).collect();
+                let verb = if not { "is not one of" } else { "is one of" };
+                write!(f, "{} {verb} {}", self.field, list.join(", "))
+            }
+            Test::Matches(p) => {
+                let verb = if not { "does not match" } else { "matches" };
+                write!(f, "{} {verb} {}", self.field, quoted(p))
+            }
+            Test::Exists => {
+                let verb = if not { "does not exist" } else { "exists" };
+                write!(f, "{} {verb}", self.field)
+            }
+        }
+    }
+}
+
+impl Item {
+    /// The item as Kibana exports it (`item_id`, `name`, `description`, `type`, `entries`), so
+    /// that what a shell stores or exports is what it read.
+    pub fn to_kibana(&self) -> Value {
+        let mut out = Map::new();
+        if let Some(id) = &self.item_id {
+            out.insert("item_id".into(), Value::String(id.clone()));
+        }
+        out.insert("name".into(), Value::String(self.name.clone()));
+        out.insert(
+            "description".into(),
+            Value::String(self.description.clone()),
+        );
+        out.insert("type".into(), Value::String("simple".into()));
+        let entries = self.entries.iter().map(Entry::to_kibana).collect();
+        out.insert("entries".into(), Value::Array(entries));
+        Value::Object(out)
+    }
+}
+
+/// The entries joined with ` AND ` (an item excludes an event only when all of them hold).
+impl fmt::Display for Item {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, entry) in self.entries.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" AND ")?;
+            }
+            write!(f, "{entry}")?;
+        }
+        Ok(())
     }
 }
 
@@ -237,6 +328,7 @@ fn parse_item(obj: &Map<String, Value>) -> Result<Item, ExceptionsError> {
     Ok(Item {
         name: text("name").unwrap_or_default(),
         item_id: text("item_id"),
+        description: text("description").unwrap_or_default(),
         entries,
     })
 }

@@ -9,6 +9,7 @@ mod lang_fuzz;
 mod parser;
 mod props;
 mod seed_rule;
+mod session_view;
 
 // ---- formats ----
 mod input_fixtures;

@@ -244,3 +244,37 @@ fn errors_name_the_item_and_entry() {
         .to_string()
         .starts_with("not JSON"));
 }
+
+#[test]
+fn items_read_back_as_kibana_json_and_read_in_words() {
+    let text = json!([
+        {"item_id": "a1", "name": "svc", "description": "why", "type": "simple", "entries": [
+            {"field": "user.name", "operator": "excluded", "type": "match", "value": "x"},
+            {"field": "host.name", "operator": "included", "type": "match_any", "value": ["h1", "h2"]},
+        ]},
+        {"entries": [
+            {"field": "p", "operator": "included", "type": "wildcard", "value": "C:\\*"},
+            {"field": "q", "operator": "excluded", "type": "exists"},
+        ]},
+    ])
+    .to_string();
+    let list = ExceptionList::from_json(&text).expect("reads");
+    let words: Vec<String> = list.items().iter().map(ToString::to_string).collect();
+    assert_eq!(
+        words,
+        [
+            r#"user.name is not "x" AND host.name is one of "h1", "h2""#,
+            r#"p matches "C:\\*" AND q does not exist"#,
+        ]
+    );
+    let back: Vec<Value> = list.items().iter().map(|i| i.to_kibana()).collect();
+    assert_eq!(back[0]["item_id"], "a1");
+    assert_eq!(back[0]["description"], "why");
+    assert_eq!(
+        back[1]["entries"][1],
+        json!({"field": "q", "operator": "excluded", "type": "exists"})
+    );
+    // What is written back reads as the same list.
+    let again = ExceptionList::from_values(&back).expect("reads back");
+    assert_eq!(again, list);
+}

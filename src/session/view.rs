@@ -24,10 +24,43 @@ pub struct MatchView {
     pub gap_ms: Option<i64>,
     /// The gap as text (`4 min 59.999 s`).
     pub gap: String,
+    /// The first event's time in ms since the epoch (the engine's timestamp parser, so epoch
+    /// numbers and every date format the engine reads agree with the correlation).
+    pub created_ms: Option<i64>,
+    /// The last event's time in ms since the epoch.
+    pub deleted_ms: Option<i64>,
+    /// The distinct `user.name` values of the events, in order (what `user` joins).
+    pub users: Vec<String>,
     /// Where each event came from (`file:line`, `file: record N`), placeholders as `missing`.
     pub locations: Vec<String>,
+    /// The facts an analyst reads first about each event, in sequence order.
+    pub events: Vec<EventView>,
     /// What the task runs, decoded from the first event's TaskContent (scheduled-task events).
     pub scheduled_task: Option<TaskView>,
+}
+
+/// One event of a result, reduced to the fields an analyst reads first. Every value is the
+/// event's own text (the page shows it as text); absent fields are `None`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct EventView {
+    /// A placeholder for a missing-event stage (`![...]`): nothing else is set.
+    pub missing: bool,
+    /// Where the event came from (see [`location`]).
+    pub location: String,
+    /// The query's timestamp field.
+    pub timestamp: Option<String>,
+    /// `event.action`.
+    pub action: Option<String>,
+    /// `event.code`, else `winlog.event_id`.
+    pub code: Option<String>,
+    /// `winlog.computer_name`, else `host.name`.
+    pub host: Option<String>,
+    /// `user.domain\user.name` (or the name alone).
+    pub user: Option<String>,
+    /// `winlog.event_data.SubjectLogonId`.
+    pub logon_id: Option<String>,
+    /// `winlog.record_id`.
+    pub record_id: Option<String>,
 }
 
 /// A task definition decoded from TaskContent, shaped like the Elastic Agent System
@@ -56,6 +89,36 @@ impl MatchView {
                 }
             })
             .collect();
+        let events = result
+            .events
+            .iter()
+            .map(|e| {
+                if e.missing {
+                    EventView {
+                        missing: true,
+                        location: "missing".to_string(),
+                        ..EventView::default()
+                    }
+                } else {
+                    event_view(e.event.source(), e.event.provenance(), timestamp_field)
+                }
+            })
+            .collect::<Vec<_>>();
+        let present = || result.events.iter().filter(|e| !e.missing);
+        let millis = |e: Option<&crate::correlator::MatchEvent>| {
+            let source = e?.event.source();
+            values_in(source, timestamp_field)
+                .first()
+                .and_then(|v| epoch_ms(v))
+        };
+        let mut users: Vec<String> = Vec::new();
+        for e in present() {
+            if let Some(user) = first_text(e.event.source(), "user.name") {
+                if !users.contains(&user) {
+                    users.push(user);
+                }
+            }
+        }
         let scheduled_task = result
             .events
             .iter()
@@ -69,7 +132,11 @@ impl MatchView {
             created: row.created,
             deleted: row.deleted,
             gap_ms: row.gap_ms,
+            created_ms: millis(present().next()),
+            deleted_ms: millis(present().next_back()),
+            users,
             locations,
+            events,
             scheduled_task,
         }
     }
@@ -83,6 +150,39 @@ pub fn location(provenance: &Provenance) -> String {
         (None, Some(record), _) => format!("{file}: record {record}"),
         (None, None, Some(offset)) => format!("{file}: offset {offset}"),
         (None, None, None) => file.to_string(),
+    }
+}
+
+/// The first value of `field` as text (numbers and booleans as JSON writes them).
+fn first_text(source: &Map<String, Value>, field: &str) -> Option<String> {
+    values_in(source, field).first().and_then(|v| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+        other => Some(other.to_string()),
+    })
+}
+
+fn event_view(
+    source: &Map<String, Value>,
+    provenance: &Provenance,
+    timestamp_field: &str,
+) -> EventView {
+    let text = |field: &str| first_text(source, field);
+    let name = text("user.name");
+    let user = match (text("user.domain"), name) {
+        (Some(domain), Some(name)) => Some(format!("{domain}\\{name}")),
+        (_, name) => name,
+    };
+    EventView {
+        missing: false,
+        location: location(provenance),
+        timestamp: text(timestamp_field),
+        action: text("event.action"),
+        code: text("event.code").or_else(|| text("winlog.event_id")),
+        host: text("winlog.computer_name").or_else(|| text("host.name")),
+        user,
+        logon_id: text("winlog.event_data.SubjectLogonId"),
+        record_id: text("winlog.record_id"),
     }
 }
 

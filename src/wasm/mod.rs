@@ -145,6 +145,23 @@ pub fn parse_rule(rule: &str) -> Result<JsValue, JsValue> {
     to_js(&options::resolve_rule(rule)?)
 }
 
+/// Reads Kibana's exported exception items (NDJSON, an array or one item; list headers and
+/// export summaries skipped) exactly as the `exceptions` option does, and returns each item in
+/// Kibana's shape with its `text` in words. Throws naming the bad item and entry.
+#[wasm_bindgen(js_name = parseExceptions, unchecked_return_type = "ExceptionInfo[]")]
+pub fn parse_exceptions(text: &str) -> Result<JsValue, JsValue> {
+    let list = crate::exceptions::ExceptionList::from_json(text)
+        .map_err(|e| convert::eql_error("exceptions", &e.to_string()))?;
+    let out = Array::new();
+    for item in list.items() {
+        let info = Object::new();
+        set(&info, "item", &to_js_json(&item.to_kibana())?);
+        set(&info, "text", &JsValue::from_str(&item.to_string()));
+        out.push(&info);
+    }
+    Ok(out.into())
+}
+
 /// Streaming state for one run of a query or rule over events: push input, collect results.
 /// A thin handle over the library's [`Session`], which owns the run loop for every shell.
 #[wasm_bindgen]

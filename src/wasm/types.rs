@@ -66,10 +66,24 @@ export interface ResultEvent { _source: Record<string, unknown>; _provenance?: P
 export interface MatchView {
   host: string; task: string; user: string; created: string; deleted: string;
   gap_ms: number | null; gap: string;
+  /** First and last event time, ms since the epoch (the engine's own timestamp parser). */
+  created_ms: number | null; deleted_ms: number | null;
+  /** The distinct `user.name` values, in order (what `user` joins with " -> "). */
+  users: string[];
   /** Where each event came from ("file:line", "file: record N", "missing"). */
   locations: string[];
+  /** Each event's first facts, in sequence order. */
+  events: EventView[];
   /** The task the first event created, decoded from TaskContent. */
   scheduled_task: { definition: Record<string, unknown>; command: string } | null;
+}
+/** One exception item as parseExceptions() reads it: Kibana's JSON and the item in words. */
+export interface ExceptionInfo { item: Record<string, unknown>; text: string }
+/** One event of a result as the engine shows it; absent fields are null. */
+export interface EventView {
+  missing: boolean; location: string; timestamp: string | null; action: string | null;
+  code: string | null; host: string | null; user: string | null; logon_id: string | null;
+  record_id: string | null;
 }
 /** One result: a sequence (with its join key values) or a single event. */
 export interface EqlResult { join_keys?: unknown[]; events: ResultEvent[]; view?: MatchView }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { repoRoot } from './shared.mjs';
 
 const pkgJson = JSON.parse(readFileSync(join(repoRoot, 'pkg', 'package.json'), 'utf8'));
-const expectedExports = ['CliRun', 'Correlator', 'EqlError', 'Query', 'builtinRules', 'cliStart', 'parseQuery', 'parseRule', 'version'];
+const expectedExports = ['CliRun', 'Correlator', 'EqlError', 'Query', 'builtinRules', 'cliStart', 'parseExceptions', 'parseQuery', 'parseRule', 'version'];
 let scratch;
 let tarball;
 
