@@ -18,7 +18,7 @@ WASM_TARGET := wasm32-unknown-unknown
 # The wasm-bindgen CLI must be exactly the crate's version (toolchain.md), read from Cargo.lock.
 WASM_BINDGEN_VERSION = $(shell awk '/^name = "wasm-bindgen"$$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
 # Browser tests (headless Chromium) are the page's; every other tests/js file runs in plain Node.
-BROWSER_TESTS := tests/js/browser.test.mjs $(filter-out tests/js/triage-exceptions.test.mjs,$(wildcard tests/js/triage*.test.mjs))
+BROWSER_TESTS := tests/js/browser.test.mjs $(wildcard tests/js/triage*.test.mjs)
 JS_TESTS := $(filter-out $(BROWSER_TESTS),$(wildcard tests/js/*.test.mjs))
 LAYERS := native wasm js browser
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)

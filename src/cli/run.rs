@@ -3,7 +3,7 @@
 
 use super::{OutputMode, Position, ReadFile, RunArgs};
 use crate::compile::ResultPosition;
-use crate::correlator::{Match, DEFAULT_MAX_OPEN_SEQUENCES};
+use crate::correlator::Match;
 use crate::error::Error;
 use crate::exceptions::ExceptionList;
 use crate::input::Format;
@@ -11,7 +11,6 @@ use crate::output::{Mode, Writer};
 use crate::render::alerts::RuleInfo;
 use crate::render::describe::rfc3339_utc;
 use crate::rules;
-use crate::session::view::location;
 use crate::session::{RuleSource, Session, SessionOptions, SessionSummary};
 use std::fmt::Write;
 
@@ -151,7 +150,7 @@ impl Run {
         out.stdout.push_str(&self.writer.finish());
         let summary = self.session.summary();
         out.stderr
-            .push_str(&warnings(&summary, self.session.query().timestamp_field()));
+            .push_str(&summary.warnings(self.session.query().timestamp_field()));
         if self.stats {
             out.stderr.push_str(&stats(&summary));
         }
@@ -270,58 +269,6 @@ fn stats(summary: &SessionSummary) -> String {
             out,
             "  exception {:?}: {} event(s) dropped, {} match(es) suppressed",
             exception.name, exception.excluded_events, exception.suppressed_matches
-        );
-    }
-    out
-}
-
-fn warnings(summary: &SessionSummary, timestamp_field: &str) -> String {
-    let mut out = String::new();
-    let c = &summary.correlator;
-    if c.skipped > 0 {
-        let _ = writeln!(
-            out,
-            "eqlite: warning: {} event(s) skipped for lack of a usable {timestamp_field}",
-            c.skipped
-        );
-        for skipped in &c.skipped_examples {
-            let _ = writeln!(
-                out,
-                "  {}: {}",
-                location(&skipped.provenance),
-                skipped.reason
-            );
-        }
-    }
-    if c.refused_sequences > 0 {
-        let _ = writeln!(
-            out,
-            "eqlite: warning: {} partial sequence(s) were not started because {} were already \
-             open; results may be incomplete",
-            c.refused_sequences, DEFAULT_MAX_OPEN_SEQUENCES
-        );
-    }
-    if c.late > 0 {
-        let _ = writeln!(
-            out,
-            "eqlite: warning: {} event(s) arrived too far out of order and were not correlated; \
-             raise --reorder-window, or leave it out for the exact batch answer",
-            c.late
-        );
-        for late in &c.late_examples {
-            let _ = writeln!(
-                out,
-                "  {}: {} ms behind",
-                location(&late.provenance),
-                late.behind_ms
-            );
-        }
-    }
-    if summary.suppressed_matches > 0 || summary.excluded_by_exceptions > 0 {
-        let _ = writeln!(
-            out,
-            "eqlite: exceptions dropped {} event(s) and suppressed {} match(es)",
-            summary.excluded_by_exceptions, summary.suppressed_matches
         );
     }
     out

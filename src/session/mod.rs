@@ -22,6 +22,7 @@
 
 mod options;
 pub mod view;
+mod warnings;
 
 pub use options::{RuleSource, SessionOptions};
 pub use view::{MatchView, TaskView};
@@ -382,6 +383,25 @@ impl Session {
             self.count_suppressed(&rest);
         }
         Ok(())
+    }
+
+    /// An input the shell could not open or read at all (a browser `File` that went away, a
+    /// permission error): counted and reported like an unreadable record, so the summary and
+    /// the messages say what was lost while the other inputs go on.
+    pub fn input_failed(&mut self, name: &str, reason: &str) {
+        let problem = InputProblem {
+            file: Some(Arc::from(name)),
+            line: None,
+            record: None,
+            offset: None,
+            reason: reason.to_string(),
+            message: format!("{name}: {reason}"),
+        };
+        self.input_error_count += 1;
+        if self.input_errors.len() < INPUT_ERRORS_KEPT {
+            self.input_errors.push(problem.clone());
+        }
+        self.messages.push(Message::InputError(problem));
     }
 
     /// Unreadable records and notes since the last call, for shells that show them as they

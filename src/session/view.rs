@@ -37,6 +37,9 @@ pub struct MatchView {
     pub events: Vec<EventView>,
     /// What the task runs, decoded from the first event's TaskContent (scheduled-task events).
     pub scheduled_task: Option<TaskView>,
+    /// The first TaskContent (or TaskContentNew) among the events, as logged, so a shell can
+    /// show the raw definition, also when it does not decode.
+    pub task_content: Option<String>,
 }
 
 /// One event of a result, reduced to the fields an analyst reads first. Every value is the
@@ -124,7 +127,13 @@ impl MatchView {
             .iter()
             .find(|e| !e.missing)
             .and_then(|e| task_view(e.event.source()));
+        let task_content = present().find_map(|e| {
+            let source = e.event.source();
+            first_text(source, "winlog.event_data.TaskContent")
+                .or_else(|| first_text(source, "winlog.event_data.TaskContentNew"))
+        });
         MatchView {
+            task_content,
             gap: row.gap_ms.map(format_gap).unwrap_or_default(),
             host: row.host,
             task: row.task,

@@ -250,6 +250,13 @@ impl Correlator {
         self.results(step, out)
     }
 
+    /// Records an input that could not be read at all (say, a `File` whose read failed): it is
+    /// counted in the summary and handed out by `takeMessages()`, and the run goes on.
+    #[wasm_bindgen(js_name = inputFailed)]
+    pub fn input_failed(&mut self, name: &str, reason: &str) {
+        self.session.input_failed(name, reason);
+    }
+
     /// Feeds one event given as an object. Returns the results that became final.
     #[wasm_bindgen(js_name = pushEvent, unchecked_return_type = "EqlResult[]")]
     pub fn push_event(
@@ -324,6 +331,14 @@ impl Correlator {
     #[wasm_bindgen(unchecked_return_type = "Summary")]
     pub fn summary(&self) -> Result<JsValue, JsValue> {
         to_js(&self.session.summary())
+    }
+
+    /// What was left out so far (events without a usable timestamp, late events, refused
+    /// sequences, what exceptions dropped), one line each, as the CLI prints them on stderr.
+    pub fn warnings(&self) -> Vec<String> {
+        let summary = self.session.summary();
+        let text = summary.warnings(self.session.query().timestamp_field());
+        text.lines().map(str::to_string).collect()
     }
 
     /// Every result so far as CSV, exactly as `eqlite run --output csv` writes it.

@@ -76,6 +76,8 @@ export interface MatchView {
   events: EventView[];
   /** The task the first event created, decoded from TaskContent. */
   scheduled_task: { definition: Record<string, unknown>; command: string } | null;
+  /** The first TaskContent of the events, raw (also when it does not decode). */
+  task_content: string | null;
 }
 /** One exception item as parseExceptions() reads it: Kibana's JSON and the item in words. */
 export interface ExceptionInfo { item: Record<string, unknown>; text: string }

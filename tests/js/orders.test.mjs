@@ -6,51 +6,27 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { installPacked, nativeBinary } from './shared.mjs';
-import { generate, prng, resultKey } from './lib/winlog-gen.mjs';
+import { resultKey, writeOrders } from './lib/winlog-gen.mjs';
 
 const EVENTS = 20_000;
 let packed;
 let api;
 let streamApi;
 let scratch;
-const inputs = {};
+let inputs;
 
 before(async () => {
   packed = await installPacked();
   api = await import(packed.nodeModule);
   streamApi = await import(packed.streamModule);
   scratch = mkdtempSync(join(tmpdir(), 'eqlite-orders-'));
-  const ascending = generate(EVENTS);
-  const random = prng(7);
-  const shuffled = ascending.slice();
-  for (let i = shuffled.length - 1; i > 0; i -= 1) {
-    const j = Math.floor(random() * (i + 1));
-    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
-  }
-  const write = (name, lines) => {
-    const path = join(scratch, name);
-    writeFileSync(path, `${lines.join('\n')}\n`);
-    return path;
-  };
-  inputs.ascending = [write('ascending.ndjson', ascending)];
-  inputs.descending = [write('descending.ndjson', ascending.slice().reverse())];
-  inputs.shuffled = [write('shuffled.ndjson', shuffled)];
-  // Four files of consecutive time ranges, named so that path order is newest first.
-  mkdirSync(join(scratch, 'split'));
-  const quarter = EVENTS / 4;
-  inputs.split = [];
-  for (let part = 0; part < 4; part += 1) {
-    const lines = ascending.slice(part * quarter, (part + 1) * quarter);
-    inputs.split.push(write(join('split', `part-${3 - part}.ndjson`), lines));
-  }
-  inputs.split.sort();
-  inputs.splitDir = join(scratch, 'split');
+  inputs = writeOrders(scratch, EVENTS);
 });
 
 after(() => {

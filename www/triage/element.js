@@ -5,12 +5,14 @@
 import { h, count, plural, download } from './dom.js';
 import { Engine } from './engine.js';
 import { RulePanel } from './rule-panel.js';
-import { ResultsTable } from './results.js';
+import { ResultsTable, toRow } from './results.js';
 import { renderDetail } from './detail.js';
 import { renderTimeline } from './timeline.js';
-import { describeMatch, resultId, where } from './fields.js';
 import { ExceptionsPanel } from './exceptions-panel.js';
-import { toCsv, toNdjson, toHtmlReport } from './export.js';
+import { toNdjson, toHtmlReport } from './export.js';
+
+/** Lines of unreadable input shown at most (all are counted in the status line). */
+const PROBLEMS_SHOWN = 200;
 
 export class EqliteTriage extends HTMLElement {
   connectedCallback() {
@@ -19,8 +21,8 @@ export class EqliteTriage extends HTMLElement {
     this.files = [];
     this.rows = [];
     this.runId = null;
-    this.build();
     this.engine = new Engine();
+    this.build();
     this.engine.ready.then(
       (info) => this.engineReady(info),
       (error) => this.setStatus(`The eqlite engine could not start: ${error.message}`),
@@ -48,7 +50,8 @@ export class EqliteTriage extends HTMLElement {
     this.notice = $('p', { id: 'notice', class: 'notice', hidden: true });
     this.problems = $('ul', { id: 'problems', class: 'problems', 'aria-label': 'Unreadable input' });
     this.exportButtons = [
-      $('button', { id: 'export-csv', type: 'button', disabled: true, onclick: () => this.exportAs('csv') }, 'CSV'),
+      $('button', { id: 'export-csv', type: 'button', disabled: true, title: 'Every match, exactly as eqlite run --output csv writes it', onclick: () => this.exportAs('csv') }, 'CSV'),
+      $('button', { id: 'export-table', type: 'button', disabled: true, title: 'Every match as the text table of eqlite run --output table', onclick: () => this.exportAs('table') }, 'Text table'),
       $('button', { id: 'export-ndjson', type: 'button', disabled: true, onclick: () => this.exportAs('ndjson') }, 'NDJSON'),
       $('button', { id: 'export-html', type: 'button', disabled: true, onclick: () => this.exportAs('html') }, 'HTML report'),
     ];
@@ -91,7 +94,7 @@ export class EqliteTriage extends HTMLElement {
     );
     tableSection.append($('div', { class: 'heading-row' }, $('h2', { id: 'matches-heading' }, 'Matches'), $('div', { class: 'exports', role: 'group', 'aria-label': 'Export matches' }, 'Export: ', this.exportButtons)));
     this.table = new ResultsTable(tableSection, { onSelect: (row) => this.select(row), onExclude: (f, v) => this.exclude(f, v) });
-    this.exceptions = new ExceptionsPanel(exceptionsSection, { onChange: () => this.rerun() });
+    this.exceptions = new ExceptionsPanel(exceptionsSection, { engine: this.engine, onChange: () => this.rerun() });
     this.rulePanelRoot = ruleSection;
     renderDetail(this.detail, null);
     renderTimeline(this.timeline, [], {});
@@ -101,7 +104,11 @@ export class EqliteTriage extends HTMLElement {
     this.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && this.runId !== null) this.cancel();
     });
-    this.fileInput.addEventListener('change', () => this.setFiles([...this.fileInput.files]));
+    // Opening files runs the rule at once, as dropping or pasting does.
+    this.fileInput.addEventListener('change', () => {
+      this.setFiles([...this.fileInput.files]);
+      if (this.files.length) this.run();
+    });
     this.input.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) this.run();
     });
@@ -178,16 +185,21 @@ export class EqliteTriage extends HTMLElement {
   }
 
   run() {
-    if (this.runId !== null || !this.rulePanel) return;
+    if (!this.rulePanel) return;
+    if (this.runId !== null) {
+      // A new input while a run is going: the old run's answer would be for other input.
+      this.pending = true;
+      this.cancel();
+      return;
+    }
     const rule = this.rulePanel.current();
     if (!rule || !this.rulePanel.valid) {
       this.setStatus('Fix the query first (see the error under it).');
       return;
     }
-    // An empty text box is a run over nothing ("Read 0 events"), which says so plainly.
-    const what = this.inputs() ?? { inputs: [{ name: 'pasted', text: '' }], source: 'the text box' };
+    const what = this.inputs();
     const items = this.exceptions.items;
-    const state = { results: [], baseline: [], fileErrors: [], source: what.source, items };
+    const state = { results: [], messages: [], source: what.source, items, texts: this.exceptions.texts };
     this.runButton.disabled = true;
     this.cancelButton.hidden = false;
     this.progress.hidden = false;
@@ -200,11 +212,8 @@ export class EqliteTriage extends HTMLElement {
       { rule, exceptions: items.length ? JSON.stringify(items) : null, inputs: what.inputs },
       {
         progress: (m) => this.showProgress(m),
-        results: (m) => {
-          state.results.push(...m.results);
-          state.baseline.push(...m.baseline);
-        },
-        'file-error': (m) => state.fileErrors.push(m),
+        results: (m) => state.results.push(...m.results),
+        messages: (m) => state.messages.push(...m.messages),
         done: (m) => this.finished(m, state),
       },
     );
@@ -224,7 +233,7 @@ export class EqliteTriage extends HTMLElement {
     const mb = (b) => (b / 1e6).toFixed(b < 1e7 ? 1 : 0);
     const parts = [`${mb(m.bytes)} of ${mb(m.total)} MB`];
     if (seconds > 0.2) parts.push(`${mb(m.bytes / seconds)} MB/s`);
-    if (m.events !== undefined && seconds > 0.2) parts.push(`${count(Math.round(m.events / seconds))} events/s`);
+    if (m.records !== undefined && seconds > 0.2) parts.push(`${count(Math.round(m.records / seconds))} records/s`);
     this.rate.textContent = parts.join(' · ');
     this.setStatus(`Reading ${m.file}… ${Math.floor((m.bytes / Math.max(1, m.total)) * 100)}%`);
   }
@@ -239,10 +248,15 @@ export class EqliteTriage extends HTMLElement {
     if (m.cancelled) {
       // A partial run proves nothing, and the previous results belong to other input: show none.
       this.rows = [];
+      this.exports = null;
       this.table.set([]);
       this.exportButtons.forEach((b) => (b.disabled = true));
       this.select(null);
       this.setStatus(`Cancelled after ${(m.elapsedMs / 1000).toFixed(1)} s; nothing was kept from the partial run.`);
+      if (this.pending) {
+        this.pending = false;
+        this.run();
+      }
       return;
     }
     if (m.error) {
@@ -251,65 +265,38 @@ export class EqliteTriage extends HTMLElement {
       return;
     }
     this.lastRun = true;
-    const summary = m.summary ?? {};
-    this.rows = state.results.map(describeMatch);
+    const summary = m.summary;
+    this.rows = state.results.map(toRow);
+    this.exports = { csv: m.csv, table: m.table };
     this.table.set(this.rows);
     this.exportButtons.forEach((b) => (b.disabled = this.rows.length === 0));
-    let suppressed = 0;
-    state.exceptionsApplied = m.exceptionsApplied;
-    if (m.exceptionsApplied) {
-      const shown = new Set(state.results.map(resultId));
-      suppressed = state.baseline.filter((r) => !shown.has(resultId(r))).length;
-      this.exceptions.showCounts(state.baseline, suppressed);
-    } else {
-      this.exceptions.showCounts(null, 0);
-    }
-    if (m.notice) {
-      this.notice.textContent = m.notice;
-      this.notice.hidden = false;
-    }
-    this.problemLines = this.renderProblems(summary, state.fileErrors);
-    this.statusText = this.describe(summary, state, suppressed, m);
+    this.exceptions.showCounts(state.items.length ? summary.exceptions : null, summary.suppressed_matches);
+    this.problemLines = this.renderProblems(state.messages, m.warnings);
+    this.statusText = this.describe(summary, state, m);
     this.setStatus(this.statusText);
-    // The input's time range, when the engine reports it (first/last event time); else the matches'.
-    const first = summary.first_timestamp ?? summary.first_timestamp_ms;
-    const last = summary.last_timestamp ?? summary.last_timestamp_ms;
-    const range = first !== undefined && last !== undefined ? { from: new Date(first).getTime(), to: new Date(last).getTime() } : null;
-    this.range = range;
     this.select(this.rows.length === 1 ? this.rows[0] : null);
   }
 
-  renderProblems(summary, fileErrors) {
-    const lines = fileErrors.map((e) => `${e.file}: ${e.reason}`);
-    const listed = summary.input_errors ?? [];
-    for (const e of listed) {
-      const at = e.line !== undefined && e.line !== null ? `:${e.line}` : e.record !== undefined && e.record !== null ? ` record ${e.record}` : '';
-      lines.push(`${e.file ?? 'input'}${at}: ${e.reason ?? e.message}`);
-    }
-    for (const e of summary.skipped_examples ?? []) lines.push(`${where(e.provenance)}: skipped: ${e.reason}`);
-    for (const e of summary.late_examples ?? []) lines.push(`${where(e.provenance)}: ${count(e.behind_ms)} ms older than events already correlated (raise the reorder window or sort the input)`);
-    const total = summary.input_error_count ?? listed.length;
-    if (total > listed.length) lines.push(`… and ${count(total - listed.length)} more unreadable records`);
-    this.problems.replaceChildren(...lines.map((l) => h('li', {}, l)));
-    return lines;
+  /** The engine's messages (unreadable records, notes) and warnings (skipped events, ...), each
+   *  line in the engine's words, as the CLI prints them on stderr. */
+  renderProblems(messages, warnings) {
+    const lines = [...messages.map((msg) => msg.text), ...warnings];
+    const shown = lines.slice(0, PROBLEMS_SHOWN);
+    if (lines.length > shown.length) shown.push(`… and ${count(lines.length - shown.length)} more lines`);
+    this.problems.replaceChildren(...shown.map((l) => h('li', {}, l)));
+    return shown;
   }
 
-  describe(summary, state, suppressed, m) {
-    const excluded = summary.excluded_by_exceptions ?? 0;
-    // Records the readers read, when the engine reports them (it may skip irrelevant records before
-    // they become events); else the events the correlator saw.
-    const events = summary.records_read ?? (summary.events_seen ?? 0) + excluded;
+  describe(summary, state, m) {
+    const excluded = summary.excluded_by_exceptions;
     const seconds = (m.elapsedMs ?? 0) / 1000;
     const speed = seconds >= 1 && m.bytes ? ` (${(m.bytes / 1e6 / seconds).toFixed(0)} MB/s)` : '';
-    const parts = [`Read ${plural(events, 'event')} from ${state.source} in ${seconds.toFixed(1)} s${speed}`];
+    const parts = [`Read ${plural(summary.records_read, 'event')} from ${state.source} in ${seconds.toFixed(1)} s${speed}`];
     if (excluded) parts.push(`${plural(excluded, 'event')} removed by exceptions before matching`);
-    if (state.fileErrors.length) parts.push(`${plural(state.fileErrors.length, 'file')} could not be read (details below)`);
     if (summary.input_error_count) parts.push(`${plural(summary.input_error_count, 'record')} could not be read (details below)`);
     if (summary.skipped) parts.push(`${plural(summary.skipped, 'event')} had no usable @timestamp and were skipped`);
     if (summary.late) parts.push(`${plural(summary.late, 'event')} arrived too far out of time order to be correlated`);
-    let tail = '';
-    if (state.exceptionsApplied) tail = `; ${count(suppressed)} suppressed by ${plural(state.items.length, 'exception')}`;
-    else if (state.items.length) tail = `; ${plural(state.items.length, 'exception')} NOT applied (see the notice)`;
+    const tail = state.items.length ? `; ${count(summary.suppressed_matches)} suppressed by ${plural(state.items.length, 'exception')}` : '';
     return `${parts.join('; ')}. ${plural(this.rows.length, 'match', 'matches')}${tail}.`;
   }
 
@@ -317,7 +304,7 @@ export class EqliteTriage extends HTMLElement {
     this.selected = row;
     if (row && this.table.selected !== row) this.table.select(row);
     renderDetail(this.detail, row, { onExclude: (f, v) => this.exclude(f, v) });
-    renderTimeline(this.timeline, this.rows, { range: this.range, selected: row, onSelect: (r) => this.table.select(r, true) });
+    renderTimeline(this.timeline, this.rows, { selected: row, onSelect: (r) => this.table.select(r, true) });
   }
 
   exclude(field, value) {
@@ -327,13 +314,14 @@ export class EqliteTriage extends HTMLElement {
   exportAs(kind) {
     const rows = this.table.visible();
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-    if (kind === 'csv') download(`eqlite-matches-${stamp}.csv`, 'text/csv', toCsv(rows));
+    if (kind === 'csv') download(`eqlite-matches-${stamp}.csv`, 'text/csv', this.exports?.csv ?? '');
+    else if (kind === 'table') download(`eqlite-matches-${stamp}.txt`, 'text/plain', this.exports?.table ?? '');
     else if (kind === 'ndjson') download(`eqlite-matches-${stamp}.ndjson`, 'application/x-ndjson', toNdjson(rows));
     else
       download(
         `eqlite-report-${stamp}.html`,
         'text/html',
-        toHtmlReport({ rule: this.rulePanel?.rule, rows, status: this.statusText ?? '', problems: this.problemLines, exceptions: this.exceptions.items }),
+        toHtmlReport({ rule: this.rulePanel?.rule, rows, status: this.statusText ?? '', problems: this.problemLines, exceptions: this.exceptions.texts }),
       );
   }
 
@@ -356,8 +344,10 @@ export class EqliteTriage extends HTMLElement {
     this.input.value = '';
     this.clearFiles();
     this.rows = [];
+    this.exports = null;
     this.lastRun = false;
     this.table.set([]);
+    this.exportButtons.forEach((b) => (b.disabled = true));
     this.problems.replaceChildren();
     this.select(null);
     this.setStatus('Cleared.');

@@ -1,5 +1,6 @@
 // The page's side of the engine worker: one long-lived Worker (so the wasm is fetched once),
-// request/response for validation and rule files, and runs reported through callbacks.
+// request/response for validation, rule files and exception lists (each answered by the engine:
+// {ok, value} or {ok: false, error}), and runs reported through callbacks.
 
 export class Engine {
   constructor(workerUrl = new URL('./worker.js', import.meta.url)) {
@@ -22,7 +23,7 @@ export class Engine {
   receive(data) {
     if (data.type === 'ready') return this.onReady(data);
     if (data.type === 'fatal') return this.onFatal(Object.assign(new Error(data.error.message), data.error));
-    if (data.type === 'validated' || data.type === 'rule') {
+    if (data.type === 'validated' || data.type === 'rule' || data.type === 'exceptions') {
       const resolve = this.pending.get(data.id);
       this.pending.delete(data.id);
       return resolve?.(data);
@@ -41,19 +42,25 @@ export class Engine {
     });
   }
 
-  /** Parses a query: {ok, info} or {ok: false, error: {message, line, column, start, end}}. */
+  /** Parses a query: {ok, value: info} or {ok: false, error: {message, line, column, start, end}}. */
   validate(query) {
     return this.request({ type: 'validate', query });
   }
 
-  /** Reads a detection-rules TOML file: {ok, rule} or {ok: false, error}. */
+  /** Reads a detection-rules TOML file: {ok, value: rule} or {ok: false, error}. */
   parseRule(toml) {
     return this.request({ type: 'rule', toml });
   }
 
+  /** Reads exception items as the run will (Kibana JSON or NDJSON): {ok, value: [{item, text}]}
+   *  or {ok: false, error} naming the bad item and entry. */
+  parseExceptions(text) {
+    return this.request({ type: 'exceptions', text });
+  }
+
   /**
    * Starts a run. `rule` is {rule: id-or-toml} or {query}; `inputs` are {name, file} or
-   * {name, text}; `handlers` get progress, results, file-error and done messages.
+   * {name, text}; `handlers` get progress, results, messages and done messages.
    * Returns the run id (for cancel).
    */
   run({ rule, exceptions, inputs }, handlers) {

@@ -1,7 +1,9 @@
 // The exceptions panel: the list (remembered in localStorage), how many matches each suppressed,
-// removing, importing and exporting (Kibana's exception item JSON).
+// removing, importing and exporting (Kibana's exception item JSON). The engine reads and
+// describes every item (engine.parseExceptions) and counts, in the run itself, what each
+// excluded and suppressed (summary.exceptions); this panel only shows it.
 import { h, count, plural, download } from './dom.js';
-import { describeItem, loadStored, store, toJson, parseExceptions, makeIsItem, makeItem, suppressedBy } from './exceptions.js';
+import { loadStored, store, toJson, makeIsItem, makeItem, isItemFor } from './exceptions.js';
 
 /** The operators of Kibana's exception builder, and the entry each makes: [type, negated]. */
 const CHOICES = { is: 'is', is_not: 'is not', is_one_of: 'is one of', is_not_one_of: 'is not one of', matches: 'matches', does_not_match: 'does not match', exists: 'exists', does_not_exist: 'does not exist' };
@@ -17,15 +19,18 @@ const CHOICE_TYPES = {
 };
 
 const METHOD =
-  'How this is counted: the rule is run twice over the same input, with and without exceptions. ' +
-  'The total is the number of matches of the run without exceptions that are absent from the run with them. ' +
-  'Per exception, it is the number of matches of the run without exceptions that have at least one event the exception excludes ' +
+  'How this is counted: in the same pass, the engine also correlates the events without exceptions. ' +
+  'The total is the number of matches that run finds and the run with exceptions does not. ' +
+  'Per exception, it is the number of those matches with at least one event that the exception (first among the list) excludes ' +
   '(exceptions remove events before matching, as in Elastic, so such a match cannot be formed from those events).';
 
 export class ExceptionsPanel {
-  constructor(root, { onChange }) {
+  /** `engine` reads the items; `onChange()` after the list changed (the page runs again). */
+  constructor(root, { engine, onChange }) {
+    this.engine = engine;
     this.onChange = onChange;
-    this.items = loadStored();
+    this.items = [];
+    this.texts = [];
     this.counts = null;
     this.list = h('ul', { id: 'exceptions-list', class: 'exceptions-list' });
     this.summary = h('p', { id: 'suppressed', class: 'suppressed', title: METHOD });
@@ -47,6 +52,25 @@ export class ExceptionsPanel {
     );
     root.insertBefore(this.builder(), this.error);
     this.importInput.addEventListener('change', () => this.importFile(this.importInput.files[0]));
+    this.render();
+    // The remembered list, read by the engine like any import (a list it cannot read is dropped).
+    this.ready = this.read(loadStored()).then((read) => {
+      if (read.ok) this.show(read.value);
+    });
+  }
+
+  /** The engine's reading of `text`: {ok, value: [{item, text}]} or {ok: false, error}. */
+  async read(text) {
+    if (!text.trim()) return { ok: true, value: [] };
+    await this.engine.ready;
+    return this.engine.parseExceptions(text);
+  }
+
+  /** Shows the engine-read items (no run). */
+  show(read) {
+    this.items = read.map((r) => r.item);
+    this.texts = read.map((r) => r.text);
+    this.counts = null;
     this.render();
   }
 
@@ -75,45 +99,56 @@ export class ExceptionsPanel {
         this.error.hidden = false;
         return;
       }
-      this.error.hidden = true;
-      this.set([...this.items, makeItem([entry])]);
-      value.value = '';
+      this.set([...this.items, makeItem([entry])]).then((ok) => {
+        if (ok) value.value = '';
+      });
     });
     sync();
     return form;
   }
 
-  set(items) {
-    this.items = items;
-    store(items);
-    this.counts = null;
-    this.render();
+  /** Replaces the list with `items` once the engine has read them; true when it could. */
+  async set(items, source = 'the exception') {
+    const read = await this.read(JSON.stringify(items));
+    if (!read.ok) {
+      this.error.textContent = `${source}: ${read.error.message}`;
+      this.error.hidden = false;
+      return false;
+    }
+    this.error.hidden = true;
+    this.show(read.value);
+    store(this.items);
     this.onChange?.();
+    return true;
   }
 
-  addIs(field, value) {
-    if (this.items.some((i) => i.entries.length === 1 && i.entries[0].type === 'match' && i.entries[0].operator === 'included' && i.entries[0].field === field && i.entries[0].value === value)) return;
-    this.set([...this.items, makeIsItem(field, value)]);
+  async addIs(field, value) {
+    await this.ready;
+    if (this.items.some((i) => isItemFor(i, field, value))) return;
+    await this.set([...this.items, makeIsItem(field, value)]);
   }
 
   async importFile(file) {
     if (!file) return;
     try {
-      const items = parseExceptions(await file.text());
+      const read = await this.read(await file.text());
+      if (!read.ok) {
+        this.error.textContent = `${file.name}: ${read.error.message}`;
+        this.error.hidden = false;
+        return;
+      }
       const known = new Set(this.items.map((i) => i.item_id));
-      this.error.hidden = true;
-      this.set([...this.items, ...items.filter((i) => !known.has(i.item_id))]);
-    } catch (error) {
-      this.error.textContent = `${file.name}: ${error.message}`;
-      this.error.hidden = false;
+      const fresh = read.value.map((r) => r.item).filter((i) => i.item_id === undefined || !known.has(i.item_id));
+      await this.set([...this.items, ...fresh], file.name);
     } finally {
       this.importInput.value = '';
     }
   }
 
-  /** After a run: `baseline` is the exception-free run's results (null if exceptions were not applied). */
-  showCounts(baseline, total) {
-    this.counts = baseline ? suppressedBy(this.items, baseline) : null;
+  /** After a run: the engine's per-exception counts (`summary.exceptions`, in list order) and
+   *  the total it suppressed; `null` when the run had no exceptions. */
+  showCounts(counts, total) {
+    this.counts = counts;
     this.total = total;
     this.render();
   }
@@ -129,9 +164,9 @@ export class ExceptionsPanel {
         h(
           'li',
           {},
-          h('span', { class: 'exception-text' }, describeItem(item)),
-          this.counts ? h('span', { class: 'badge', title: METHOD }, `${count(this.counts[i])} suppressed`) : null,
-          h('button', { type: 'button', class: 'remove', 'aria-label': `Remove the exception ${describeItem(item)}`, onclick: () => this.set(this.items.filter((x) => x !== item)) }, 'Remove'),
+          h('span', { class: 'exception-text' }, this.texts[i]),
+          this.counts?.[i] ? h('span', { class: 'badge', title: `${METHOD} It removed ${plural(this.counts[i].excluded_events, 'event')} before matching.` }, `${count(this.counts[i].suppressed_matches)} suppressed`) : null,
+          h('button', { type: 'button', class: 'remove', 'aria-label': `Remove the exception ${this.texts[i]}`, onclick: () => this.set(this.items.filter((x) => x !== item)) }, 'Remove'),
         ),
       ),
     );

@@ -1,35 +1,7 @@
-// Exports: matches as CSV and NDJSON (the engine's result objects), and the whole result as one
-// self-contained HTML file (no scripts, no external resources, its own CSP) for a ticket.
-import { first, formatGap, where } from './fields.js';
-import { decodeTaskContent, commandLine } from './taskxml.js';
-import { describeItem } from './exceptions.js';
-
-export const CSV_COLUMNS = ['host', 'task', 'user', 'created', 'deleted', 'gap_ms', 'command', 'created_at', 'deleted_at'];
-
-function command(row) {
-  const xml = first(row.result.events?.[0]?._source, 'winlog.event_data.TaskContent');
-  const task = decodeTaskContent(xml);
-  return task.error ? '' : task.actions.map((a) => (a.kind === 'Exec' ? commandLine(a) : a.kind)).join(' ; ');
-}
-
-/** RFC 4180 quoting, plus a leading ' on values a spreadsheet would run as a formula. */
-function csvField(value) {
-  let s = value === undefined || value === null ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-}
-
-export function toCsv(rows) {
-  const lines = [CSV_COLUMNS.join(',')];
-  for (const r of rows) {
-    lines.push(
-      [r.host, r.task, r.user, r.createdAt, r.deletedAt, Number.isFinite(r.gap) ? Math.round(r.gap) : '', command(r), where(r.provenance[0]), where(r.provenance[r.provenance.length - 1])]
-        .map(csvField)
-        .join(','),
-    );
-  }
-  return `${lines.join('\r\n')}\r\n`;
-}
+// Exports. CSV and the text table are the engine's own (Correlator.exportCsv / exportTable, the
+// bytes `eqlite run --output csv` / `--output table` write for the same input); NDJSON is the
+// engine's result objects; the HTML report is one self-contained file (no scripts, no external
+// resources, its own CSP) for a ticket, built from the engine's views.
 
 export const toNdjson = (rows) => rows.map((r) => `${JSON.stringify(r.result)}\n`).join('');
 
@@ -45,7 +17,7 @@ th{background:#eef1f5}td.nowrap{white-space:nowrap}pre{background:#f6f7f9;border
  * The report as an HTML string. Built as a DOM document with textContent and serialised, so every
  * value is escaped by the serialiser, not by hand.
  */
-export function toHtmlReport({ rule, rows, status, problems, exceptions, generated = new Date() }) {
+export function toHtmlReport({ rule, rows, status, problems, exceptions = [], generated = new Date() }) {
   const doc = document.implementation.createHTMLDocument(`eqlite report: ${rule?.name ?? 'rule'}`);
   const el = (tag, text, attrs = {}) => {
     const e = doc.createElement(tag);
@@ -65,7 +37,7 @@ export function toHtmlReport({ rule, rows, status, problems, exceptions, generat
   if (exceptions?.length) {
     body.append(el('h2', 'Exceptions applied'));
     const ul = el('ul');
-    for (const item of exceptions) ul.append(el('li', describeItem(item)));
+    for (const text of exceptions) ul.append(el('li', text));
     body.append(ul);
   }
   if (problems?.length) {
@@ -81,15 +53,15 @@ export function toHtmlReport({ rule, rows, status, problems, exceptions, generat
   table.append(head);
   for (const r of rows) {
     const tr = el('tr');
-    for (const v of [r.host, r.task, r.user, r.createdAt, r.deletedAt, formatGap(r.gap), command(r), r.provenance.map(where).join(' → ')]) tr.append(el('td', v));
+    for (const v of [r.host, r.task, r.user, r.created, r.deleted, r.gap, r.scheduled_task?.command ?? '', r.locations.join(' → ')]) tr.append(el('td', v));
     tr.children[5].setAttribute('class', 'nowrap');
     table.append(tr);
   }
   body.append(table);
   rows.forEach((r, i) => {
     body.append(el('h2', `Match ${i + 1}: ${r.task} on ${r.host}`));
-    for (const e of r.result.events ?? []) {
-      body.append(el('p', where(e._provenance), { class: 'muted' }));
+    for (const [k, e] of (r.result.events ?? []).entries()) {
+      body.append(el('p', r.locations[k] ?? '', { class: 'muted' }));
       body.append(el('pre', JSON.stringify(e._source ?? {}, null, 2)));
     }
   });

@@ -1,16 +1,20 @@
 // The alert table (#matches, one tbody row per match): sortable columns, a text filter, hosts with
-// their match counts (grouping), keyboard navigation, and per-row "exclude" buttons.
+// their match counts (grouping), keyboard navigation, and per-row "exclude" buttons. Every cell is
+// the engine's (each result's `view`, the same cells as `eqlite run --output table`).
 import { h, count, plural } from './dom.js';
-import { formatGap, where } from './fields.js';
 
+/** [label, the view's text, the sort key]. */
 const COLUMNS = [
-  ['host', 'host'],
-  ['task', 'task'],
-  ['user', 'user'],
-  ['created', 'createdAt'],
-  ['deleted', 'deletedAt'],
-  ['gap', 'gap'],
+  ['host', 'host', 'host'],
+  ['task', 'task', 'task'],
+  ['user', 'user', 'user'],
+  ['created', 'created', 'created_ms'],
+  ['deleted', 'deleted', 'deleted_ms'],
+  ['gap', 'gap', 'gap_ms'],
 ];
+
+/** A table row: the engine's view of `result`, plus the result itself (for details and exports). */
+export const toRow = (result, index) => ({ ...result.view, index, result });
 
 export class ResultsTable {
   /** `onSelect(row)` when a row is chosen; `onExclude(field, value, row)` from its buttons. */
@@ -28,7 +32,7 @@ export class ResultsTable {
       'aria-label': 'Filter matches',
     });
     this.hosts = h('ul', { id: 'hosts', class: 'hosts', 'aria-label': 'Hosts with matches' });
-    this.heads = COLUMNS.map(([label, key]) =>
+    this.heads = COLUMNS.map(([label, , key]) =>
       h('th', { scope: 'col', 'aria-sort': 'none', dataset: { key } }, h('button', { type: 'button', class: 'sort', onclick: () => this.sortBy(key) }, label)),
     );
     this.tbody = h('tbody');
@@ -63,12 +67,13 @@ export class ResultsTable {
     const cmp = (a, b) => {
       const x = a[key];
       const y = b[key];
-      if (typeof x === 'number' || typeof y === 'number') return ((Number.isFinite(x) ? x : Infinity) - (Number.isFinite(y) ? y : Infinity)) * dir;
-      return String(x).localeCompare(String(y)) * dir || a.createdAt.localeCompare(b.createdAt);
+      const num = (v) => (Number.isFinite(v) ? v : Infinity);
+      if (key.endsWith('_ms')) return (num(x) - num(y)) * dir || num(a.created_ms) - num(b.created_ms) || a.index - b.index;
+      return String(x).localeCompare(String(y)) * dir || num(a.created_ms) - num(b.created_ms) || a.index - b.index;
     };
     return this.rows
       .filter((r) => !this.hostFilter || r.host === this.hostFilter)
-      .filter((r) => !needle || [r.host, r.task, r.user, r.deleteUser, r.createdAt, r.deletedAt].some((v) => v.toLowerCase().includes(needle)))
+      .filter((r) => !needle || COLUMNS.some(([, text]) => r[text].toLowerCase().includes(needle)))
       .sort(cmp);
   }
 
@@ -86,17 +91,17 @@ export class ResultsTable {
             tabindex: 0,
             class: [row.host !== previousHost ? 'group-start' : '', row === this.selected ? 'selected' : ''].join(' ').trim() || undefined,
             'aria-current': row === this.selected ? 'true' : 'false',
-            title: row.provenance.map(where).join(' → '),
+            title: row.locations.join(' → '),
             onclick: (e) => {
               if (!e.target.closest('button')) this.select(row);
             },
           },
           h('td', { 'data-label': 'host' }, row.host),
           h('td', { 'data-label': 'task' }, row.task, this.excludeButton('winlog.event_data.TaskName', row.task, 'task name', row)),
-          h('td', { 'data-label': 'user' }, row.user, this.excludeButton('user.name', row.user, 'user', row)),
-          h('td', { 'data-label': 'created' }, row.createdAt),
-          h('td', { 'data-label': 'deleted' }, row.deletedAt),
-          h('td', { 'data-label': 'gap', class: 'num' }, formatGap(row.gap)),
+          h('td', { 'data-label': 'user' }, row.user, row.users.map((u) => this.excludeButton('user.name', u, 'user', row))),
+          h('td', { 'data-label': 'created' }, row.created),
+          h('td', { 'data-label': 'deleted' }, row.deleted),
+          h('td', { 'data-label': 'gap', class: 'num' }, row.gap),
         );
         tr.row = row;
         previousHost = row.host;
@@ -111,7 +116,7 @@ export class ResultsTable {
   /** An icon-only button (its label is aria-label/title, so the cell's text stays the value). */
   excludeButton(field, value, what, row) {
     if (!value) return null;
-    const label = `Exclude this ${what} (add an exception: ${field} is "${value}")`;
+    const label = `Exclude the ${what} ${value} (add an exception: ${field} is "${value}")`;
     return h('button', {
       type: 'button',
       class: 'icon exclude',

@@ -163,6 +163,6 @@ export class RulePanel {
       this.setError({ message: `${file.name}: ${answer.error.message}` });
       return;
     }
-    this.show(answer.rule, { rule: toml });
+    this.show(answer.value, { rule: toml });
   }
 }

@@ -1,7 +1,7 @@
 // The timeline: one lane per host across the input's time range, a span from each task's creation
 // to its deletion. Hover (or focus) shows the details; click or Enter selects the match.
+// Times are the engine's (each row's created_ms / deleted_ms), never re-parsed here.
 import { svg, h } from './dom.js';
-import { formatGap } from './fields.js';
 
 const LANE = 26;
 const LABEL = 170;
@@ -12,7 +12,7 @@ export function renderTimeline(root, rows, { range, selected, onSelect }) {
     root.replaceChildren(h('p', { class: 'muted' }, 'No matches to draw.'));
     return;
   }
-  const times = rows.flatMap((r) => [Date.parse(r.createdAt), Date.parse(r.deletedAt)]).filter(Number.isFinite);
+  const times = rows.flatMap((r) => [r.created_ms, r.deleted_ms]).filter(Number.isFinite);
   let lo = Math.min(...times, range?.from ?? Infinity);
   let hi = Math.max(...times, range?.to ?? -Infinity);
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
@@ -40,11 +40,11 @@ export function renderTimeline(root, rows, { range, selected, onSelect }) {
     );
   });
   for (const row of rows) {
-    const c = Date.parse(row.createdAt);
-    const d = Number.isFinite(Date.parse(row.deletedAt)) ? Date.parse(row.deletedAt) : c;
+    const c = row.created_ms;
     if (!Number.isFinite(c)) continue;
+    const d = Number.isFinite(row.deleted_ms) ? row.deleted_ms : c;
     const y = hosts.indexOf(row.host) * LANE + 4;
-    const label = `${row.task} on ${row.host} by ${row.user || '(unknown)'}: created ${row.createdAt}, deleted ${row.deletedAt} (${formatGap(row.gap)})`;
+    const label = `${row.task} on ${row.host} by ${row.user || '(unknown)'}: created ${row.created}, deleted ${row.deleted} (${row.gap || 'no gap'})`;
     const span = svg(
       'rect',
       {

@@ -3,6 +3,9 @@
 // many create/delete pairs fall within the rule's 5 minutes. The shape follows the bench
 // generator (benches/correlate.rs).
 
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 /** mulberry32: a small seeded PRNG, so every run generates the same events. */
 export function prng(seed) {
   let a = seed >>> 0;
@@ -53,4 +56,39 @@ export function generate(count, seed = 42) {
 export function resultKey(result) {
   const ids = result.events.map((e) => (e.missing ? 'missing' : e._source?.winlog?.record_id));
   return JSON.stringify([result.join_keys, ids]);
+}
+
+/**
+ * Writes `count` generated events under `dir` in the four orders of the order tests and returns
+ * their paths: `ascending`, `descending`, `shuffled` (one file each), `split` (four files of
+ * consecutive time ranges, named so that path order is newest first, in path order) and
+ * `splitDir` (their directory).
+ */
+export function writeOrders(dir, count) {
+  const ascending = generate(count);
+  const random = prng(7);
+  const shuffled = ascending.slice();
+  for (let i = shuffled.length - 1; i > 0; i -= 1) {
+    const j = Math.floor(random() * (i + 1));
+    [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]];
+  }
+  const write = (name, lines) => {
+    const path = join(dir, name);
+    writeFileSync(path, `${lines.join('\n')}\n`);
+    return path;
+  };
+  const inputs = {
+    ascending: [write('ascending.ndjson', ascending)],
+    descending: [write('descending.ndjson', ascending.slice().reverse())],
+    shuffled: [write('shuffled.ndjson', shuffled)],
+    split: [],
+    splitDir: join(dir, 'split'),
+  };
+  mkdirSync(inputs.splitDir);
+  const quarter = count / 4;
+  for (let part = 0; part < 4; part += 1) {
+    inputs.split.push(write(join('split', `part-${3 - part}.ndjson`), ascending.slice(part * quarter, (part + 1) * quarter)));
+  }
+  inputs.split.sort();
+  return inputs;
 }
