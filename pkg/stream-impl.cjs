@@ -51,6 +51,7 @@ function bind(Correlator) {
           const { results, summary } = correlator.finish();
           for (const result of results) this.push(result);
           const failure = reportInputErrors(this);
+          for (const line of correlator.warnings()) this.emit('warning', line);
           this.emit('summary', summary);
           release();
           callback(failure);
@@ -66,9 +67,19 @@ function bind(Correlator) {
 
     // Unreadable records are data problems, not stream failures: they are announced as
     // 'inputError' events (and counted in the summary) unless the caller asked for strictness.
+    // The readers' notes and "N more unreadable records" counts are 'note' events ({kind, file,
+    // text}, `text` as the CLI prints it), so a pipeline sees what the CLI shows on stderr.
     function reportInputErrors(target) {
-      const errors = correlator.takeInputErrors();
-      for (const inputError of errors) target.emit('inputError', inputError);
+      const errors = [];
+      for (const message of correlator.takeMessages()) {
+        if (message.kind === 'input_error') {
+          const { kind: _kind, text: _text, ...problem } = message;
+          errors.push(problem);
+          target.emit('inputError', problem);
+        } else {
+          target.emit('note', message);
+        }
+      }
       if (strict && errors.length > 0) {
         const first = errors[0];
         const error = new Error(`unreadable input: ${first.message}`);

@@ -14,7 +14,9 @@ export interface CorrelatorStreamOptions {
 
 /**
  * A Node `Transform`: bytes or strings in (any chunking), result objects out. Emits `summary`
- * at the end and `inputError` for each unreadable record. Throws synchronously (an `EqlError`)
+ * at the end, `inputError` for each unreadable record, `note` for each of the readers' notes
+ * and "more unreadable records" counts (`{kind, file, text}`), and `warning` (one line each, as
+ * the CLI prints it) for what the run left out, such as events without a usable timestamp. Throws synchronously (an `EqlError`)
  * when the query or options are invalid.
  */
 export function createCorrelatorStream(

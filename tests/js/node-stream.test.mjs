@@ -77,6 +77,29 @@ test('the stream supports async iteration and reports unreadable records without
   assert.equal(problems[0].line, 1);
 });
 
+test('the stream hands out the readers\' notes and the run\'s warnings, as the CLI prints them', async () => {
+  const stream = createCorrelatorStream({ format: 'ndjson' }, { fileName: 'x.ndjson' });
+  const notes = [];
+  const warnings = [];
+  stream.on('note', (n) => notes.push(n));
+  stream.on('warning', (w) => warnings.push(w));
+  // A scheduled-task event without a timestamp cannot be correlated: a warning names it.
+  stream.end('{"event": {"action": "scheduled-task-created", "category": ["iam"]}, "user": {"name": "a"}}\n');
+  for await (const _ of stream);
+  assert.deepEqual(warnings.slice(0, 2), [
+    'eqlite: warning: 1 event(s) skipped for lack of a usable @timestamp',
+    warnings[1]?.startsWith('  x.ndjson:1: ') ? warnings[1] : '  x.ndjson:1: (a reason)',
+  ]);
+  const empty = createCorrelatorStream({}, { fileName: 'empty.json' });
+  empty.on('note', (n) => notes.push(n));
+  empty.end('');
+  for await (const _ of empty);
+  assert.equal(notes.length, 2, JSON.stringify(notes));
+  // The built-in rule's note: an event without @timestamp is no Windows event data.
+  assert.match(notes[0].text, /^note: x\.ndjson: no record has both @timestamp and an event identity/);
+  assert.deepEqual(notes[1], { kind: 'note', file: 'empty.json', text: 'note: empty.json: the input is empty' });
+});
+
 test('strict mode destroys the stream on the first unreadable record', async () => {
   const stream = createCorrelatorStream({ format: 'ndjson' }, { strict: true });
   stream.end('{"broken": \n');
