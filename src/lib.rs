@@ -50,6 +50,7 @@ pub mod exceptions;
 
 // ---- one run: rule -> query, readers, pre-filter, exceptions, correlator, report, views ----
 pub mod session;
+pub mod simulate;
 pub use session::{RuleSource, Session, SessionOptions, SessionSummary};
 
 // ---- the command line (shared by the native binary and `npx eqlite`) ----

@@ -5,7 +5,7 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use eqlite::cli::{self, Command, Output, Parsed, Run};
+    use eqlite::cli::{self, Output, Parsed, Run, Started};
     use std::io::{self, IsTerminal, Read, Write};
     use std::path::{Path, PathBuf};
 
@@ -27,20 +27,16 @@ mod native {
                 }
                 code
             }
-            Parsed::Command(command) => match *command {
-                Command::Check { target } => emit(&cli::check(&target, &mut read)),
-                Command::Formats => emit(&cli::formats()),
-                Command::Run(args) => {
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-                        .unwrap_or(0);
-                    match Run::new(&args, &mut read, now) {
-                        Ok(run) => run_inputs(run),
-                        Err(out) => emit(&out),
-                    }
+            Parsed::Command(command) => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+                    .unwrap_or(0);
+                match cli::start(*command, &mut read, now) {
+                    Started::Run(run) => run_inputs(*run),
+                    Started::Exit(out) => emit(&out),
                 }
-            },
+            }
         }
     }
 

@@ -57,6 +57,85 @@ pub struct Rule {
     pub tiebreaker_field: Option<String>,
     /// The event category field the rule asks for, if any.
     pub event_category_override: Option<String>,
+    /// How Kibana's detection engine runs the rule (see [`Schedule`]).
+    pub schedule: Schedule,
+}
+
+/// How Kibana's detection engine runs a rule: every `interval_ms`, over the look-back
+/// `now-lookback_ms` to now, keeping at most `max_signals` sequences per run (eql-semantics §8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Schedule {
+    /// `interval` (detection-rules default `5m`).
+    pub interval_ms: u64,
+    /// `from = "now-9m"` as milliseconds (detection-rules default `now-6m`).
+    pub lookback_ms: u64,
+    /// `max_signals` (default 100): Elasticsearch's `size` for each run.
+    pub max_signals: usize,
+    /// `[rule.alert_suppression]`, when the rule has it.
+    pub suppression: Option<Suppression>,
+}
+
+/// Alert suppression as detection-rules TOML writes it (`group_by`, `duration`,
+/// `missing_fields_strategy`); eql-semantics §8.4.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// Fields of the shell alert whose values make the suppression terms.
+    pub group_by: Vec<String>,
+    /// The window in ms; `None` suppresses per rule execution only.
+    pub duration_ms: Option<u64>,
+    /// `suppress` (alerts lacking a field are grouped under null) or `doNotSuppress`.
+    pub suppress_missing: bool,
+}
+
+impl Default for Schedule {
+    /// Kibana's defaults for a rule that does not say: every 5m over now-6m, 100 signals.
+    fn default() -> Self {
+        Schedule {
+            interval_ms: 5 * 60_000,
+            lookback_ms: 6 * 60_000,
+            max_signals: 100,
+            suppression: None,
+        }
+    }
+}
+
+/// `30s`, `5m`, `1h`, `2d` (Kibana's interval and duration units) as milliseconds.
+pub fn parse_duration_ms(text: &str) -> Result<u64, Error> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let unit_ms = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => 0,
+    };
+    match digits.parse::<u64>() {
+        Ok(n) if unit_ms > 0 && n > 0 => n
+            .checked_mul(unit_ms)
+            .ok_or_else(|| Error::new(ErrorKind::Option, format!("duration {text:?} is too long"))),
+        _ => Err(Error::new(
+            ErrorKind::Option,
+            format!(
+                "{text:?} is not a duration: write a positive number and s, m, h or d (as in 5m)"
+            ),
+        )),
+    }
+}
+
+/// `now-9m` (Kibana's `from` date math) as the look-back in milliseconds.
+pub fn parse_lookback_ms(text: &str) -> Result<u64, Error> {
+    let rest = text.trim().strip_prefix("now-").ok_or_else(|| {
+        Error::new(
+            ErrorKind::Option,
+            format!("`from` {text:?} is not of the form now-<duration> (as in now-9m)"),
+        )
+    })?;
+    parse_duration_ms(rest)
 }
 
 /// Id of the built-in rule.
@@ -110,6 +189,13 @@ pub fn builtin() -> Rule {
         timestamp_override: None,
         tiebreaker_field: None,
         event_category_override: None,
+        // The rule card: runs every 5m, searches from now-9m, at most 100 alerts per execution.
+        schedule: Schedule {
+            interval_ms: 5 * 60_000,
+            lookback_ms: 9 * 60_000,
+            max_signals: 100,
+            suppression: None,
+        },
     }
 }
 
@@ -171,7 +257,81 @@ pub fn from_toml(text: &str) -> Result<Rule, Error> {
         timestamp_override: string("timestamp_override"),
         tiebreaker_field: string("tiebreaker_field").filter(|s| !s.is_empty()),
         event_category_override: string("event_category_override").filter(|s| !s.is_empty()),
+        schedule: parse_schedule(rule)?,
     })
+}
+
+/// `interval`, `from`, `max_signals` and `[rule.alert_suppression]`, with Kibana's defaults.
+fn parse_schedule(rule: &toml::Table) -> Result<Schedule, Error> {
+    let mut schedule = Schedule::default();
+    let named = |key: &str, e: Error| input_error(format!("rule `{key}`: {}", e.message()));
+    if let Some(v) = rule.get("interval").and_then(toml::Value::as_str) {
+        schedule.interval_ms = parse_duration_ms(v).map_err(|e| named("interval", e))?;
+    }
+    if let Some(v) = rule.get("from").and_then(toml::Value::as_str) {
+        schedule.lookback_ms = parse_lookback_ms(v).map_err(|e| named("from", e))?;
+    }
+    if let Some(v) = rule.get("max_signals") {
+        schedule.max_signals = v
+            .as_integer()
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| n > 0)
+            .ok_or_else(|| {
+                input_error(format!("rule `max_signals` {v} is not a positive integer"))
+            })?;
+    }
+    if let Some(table) = rule
+        .get("alert_suppression")
+        .and_then(toml::Value::as_table)
+    {
+        let group_by: Vec<String> = table
+            .get("group_by")
+            .and_then(toml::Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if group_by.is_empty() {
+            return Err(input_error(
+                "rule `alert_suppression` has no `group_by` fields",
+            ));
+        }
+        let duration_ms = match table.get("duration").and_then(toml::Value::as_table) {
+            None => None,
+            Some(d) => {
+                let value = d
+                    .get("value")
+                    .and_then(toml::Value::as_integer)
+                    .unwrap_or(0);
+                let unit = d.get("unit").and_then(toml::Value::as_str).unwrap_or("");
+                Some(
+                    parse_duration_ms(&format!("{value}{unit}"))
+                        .map_err(|e| named("alert_suppression.duration", e))?,
+                )
+            }
+        };
+        let strategy = table
+            .get("missing_fields_strategy")
+            .and_then(toml::Value::as_str)
+            .unwrap_or("suppress");
+        let suppress_missing = match strategy {
+            "suppress" => true,
+            "doNotSuppress" => false,
+            other => {
+                return Err(input_error(format!(
+                    "rule `alert_suppression.missing_fields_strategy` is {other:?}: expected suppress or doNotSuppress"
+                )))
+            }
+        };
+        schedule.suppression = Some(Suppression {
+            group_by,
+            duration_ms,
+            suppress_missing,
+        });
+    }
+    Ok(schedule)
 }
 
 fn parse_ref(value: &toml::Value) -> Option<AttackRef> {

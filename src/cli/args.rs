@@ -54,8 +54,63 @@ pub enum Command {
         #[arg(value_name = "QUERY_OR_RULE")]
         target: String,
     },
+    /// Replay Kibana's detection engine over the input: the rule's schedule (interval,
+    /// look-back, max_signals) and alert suppression, which matches it would have alerted, and
+    /// why it would have missed the others.
+    #[command(after_help = SIMULATE_HELP)]
+    Simulate(Box<SimulateArgs>),
     /// List the input formats and what each one maps.
     Formats,
+}
+
+const SIMULATE_HELP: &str = "\
+Examples:
+  eqlite simulate security.ndjson                   the built-in rule: every 5m over now-9m
+  eqlite simulate --phases 10 security.ndjson       ten schedule phases: which matches depend on it
+  eqlite simulate --rule r.toml --output ndjson a.evtx     one JSON line per run and per match
+  eqlite simulate --suppress-by winlog.computer_name --suppress-for 1h --output alerts a.ndjson
+
+A sequence is found only when one run's window (now - look-back .. now) holds all of its events:
+with interval 5m and look-back 9m, pairs up to 4m apart are always found, and pairs 4m-5m apart
+only when a run happens to end between the delete and the create + 9m.";
+
+/// The flags of `eqlite simulate`: those of `run`, plus the schedule (each defaults to the
+/// rule's).
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    /// How often the rule runs, as `5m`, `30s`, `1h` [default: the rule's].
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
+    /// The look-back, as Kibana writes it: `now-9m` [default: the rule's `from`].
+    #[arg(long, value_name = "now-DURATION")]
+    pub from: Option<String>,
+    /// Sequences kept per run (Elasticsearch `size`, newest first) [default: the rule's].
+    #[arg(long, value_name = "N")]
+    pub max_signals: Option<usize>,
+    /// Alert suppression: group shells by these fields (repeatable) [default: the rule's].
+    #[arg(long, value_name = "FIELD")]
+    pub suppress_by: Vec<String>,
+    /// Suppression window, as `1h` [default: the rule's; none: per rule execution].
+    #[arg(long, value_name = "DURATION")]
+    pub suppress_for: Option<String>,
+    /// Shells lacking a group-by field: `suppress` (grouped under null) or `doNotSuppress`.
+    #[arg(long, value_name = "STRATEGY")]
+    pub suppress_missing: Option<String>,
+    /// Ignore the rule's alert suppression.
+    #[arg(long, conflicts_with = "suppress_by")]
+    pub no_suppression: bool,
+    /// The first run's time (RFC 3339 or epoch ms) [default: the first candidate event's].
+    #[arg(long, value_name = "TIME")]
+    pub first_run: Option<String>,
+    /// Shift every run by this much after the first run's time, as `150s` or `4m`.
+    #[arg(long, value_name = "DURATION")]
+    pub phase: Option<String>,
+    /// Try N phases spread evenly over one interval and report which matches depend on it.
+    #[arg(long, value_name = "N")]
+    pub phases: Option<u32>,
+    /// The flags of `eqlite run`.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// `--result-position`.
@@ -92,9 +147,9 @@ pub struct RunArgs {
     /// Input format (`auto` recognises it; `eqlite formats` lists them).
     #[arg(long, default_value = "auto")]
     pub format: String,
-    /// Output mode.
-    #[arg(long, value_enum, default_value = "ndjson")]
-    pub output: OutputMode,
+    /// Output mode [default: ndjson; for simulate: table].
+    #[arg(long, value_enum)]
+    pub output: Option<OutputMode>,
     /// Print a summary (events, stage hits, skipped, late, unreadable records) on stderr.
     #[arg(long)]
     pub stats: bool,

@@ -10,10 +10,36 @@
 mod args;
 mod check;
 mod run;
+mod simulate;
 
-pub use args::{parse, Command, OutputMode, Parsed, Position, RunArgs};
+pub use args::{parse, Command, OutputMode, Parsed, Position, RunArgs, SimulateArgs};
 pub use check::{check, formats};
 pub use run::{Output, Run};
+
+/// What a parsed command turns into: text to print and exit with, or a run for the shell to
+/// feed its inputs (`run` and `simulate`).
+#[derive(Debug)]
+pub enum Started {
+    /// Print this and exit with its code.
+    Exit(Output),
+    /// Feed the inputs ([`Run::inputs`]) to this run, then print [`Run::finish`].
+    Run(Box<Run>),
+}
+
+/// Carries out `command` up to the point where the shell's I/O starts. `now_ms` is the
+/// execution time alert documents carry.
+pub fn start(command: Command, read: ReadFile<'_>, now_ms: i64) -> Started {
+    let run = match command {
+        Command::Check { target } => return Started::Exit(check(&target, read)),
+        Command::Formats => return Started::Exit(formats()),
+        Command::Run(args) => Run::new(&args, read, now_ms),
+        Command::Simulate(args) => Run::simulate(&args, read, now_ms),
+    };
+    match run {
+        Ok(run) => Started::Run(Box::new(run)),
+        Err(out) => Started::Exit(out),
+    }
+}
 
 /// Reads a named file for the CLI (a rule, exceptions): the host's file system. The error is
 /// the text to show after the file name.

@@ -1,7 +1,8 @@
 //! `eqlite run` as text: a [`Session`] plus the output [`Writer`], turning each step of the
 //! shell's I/O loop into the stdout and stderr text to print.
 
-use super::{OutputMode, Position, ReadFile, RunArgs};
+use super::simulate::{self, Spec};
+use super::{OutputMode, Position, ReadFile, RunArgs, SimulateArgs};
 use crate::compile::ResultPosition;
 use crate::correlator::Match;
 use crate::error::Error;
@@ -53,14 +54,31 @@ pub struct Run {
     /// A budget error stopped the run.
     stopped: bool,
     results: Vec<Match>,
+    /// `eqlite simulate`: what to replay at the end (results are not printed as they come).
+    simulate: Option<Spec>,
 }
 
 impl Run {
+    /// Prepares `eqlite simulate`: a run that keeps its candidate events and, at the end,
+    /// prints the replay of the schedule instead of the results.
+    pub fn simulate(args: &SimulateArgs, read: ReadFile<'_>, now_ms: i64) -> Result<Run, Output> {
+        let mut run = Run::build(&args.run, read, now_ms, true)?;
+        let spec =
+            simulate::spec(args, run.session.rule()).map_err(|text| Output::fail(2, text))?;
+        run.simulate = Some(spec);
+        Ok(run)
+    }
+
     /// Prepares a run: reads the rule and exceptions files through `read`, compiles, and
     /// fails with the text and exit code 2 on bad options. `now_ms` is the execution time that
     /// alert documents carry.
     pub fn new(args: &RunArgs, read: ReadFile<'_>, now_ms: i64) -> Result<Run, Output> {
-        let options = options(args, read).map_err(|text| Output::fail(2, text))?;
+        Run::build(args, read, now_ms, false)
+    }
+
+    fn build(args: &RunArgs, read: ReadFile<'_>, now_ms: i64, keep: bool) -> Result<Run, Output> {
+        let mut options = options(args, read).map_err(|text| Output::fail(2, text))?;
+        options.simulate = keep;
         let session = Session::new(options).map_err(|e| Output::fail(2, format!("{e}\n")))?;
         let rule = session.rule();
         let info = RuleInfo {
@@ -69,7 +87,7 @@ impl Run {
             severity: rule.severity.clone(),
             risk_score: rule.risk_score.unwrap_or(21),
         };
-        let mode = match args.output {
+        let mode = match args.output.unwrap_or(OutputMode::Ndjson) {
             OutputMode::Ndjson => Mode::Ndjson,
             OutputMode::Table => Mode::Table,
             OutputMode::Csv => Mode::Csv,
@@ -95,6 +113,7 @@ impl Run {
             unreadable: false,
             stopped: false,
             results: Vec::new(),
+            simulate: None,
         })
     }
 
@@ -147,7 +166,19 @@ impl Run {
             let step = self.session.finish(&mut self.results);
             out.append(self.step(step));
         }
-        out.stdout.push_str(&self.writer.finish());
+        match &self.simulate {
+            Some(spec) if !self.stopped => {
+                match self.session.simulate(Some(&spec.schedule), &spec.phase) {
+                    Ok(sims) => out.stdout.push_str(&simulate::render(spec, &sims)),
+                    Err(e) => {
+                        self.stopped = true;
+                        let _ = writeln!(out.stderr, "eqlite: {e}");
+                    }
+                }
+            }
+            Some(_) => {}
+            None => out.stdout.push_str(&self.writer.finish()),
+        }
         let summary = self.session.summary();
         out.stderr
             .push_str(&summary.warnings(self.session.query().timestamp_field()));
@@ -163,8 +194,13 @@ impl Run {
     }
 
     fn step(&mut self, step: Result<(), Error>) -> Output {
+        let stdout = if self.simulate.is_some() {
+            String::new()
+        } else {
+            self.writer.write(&self.results)
+        };
         let mut out = Output {
-            stdout: self.writer.write(&self.results),
+            stdout,
             ..Output::default()
         };
         self.results.clear();

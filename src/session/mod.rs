@@ -160,6 +160,9 @@ pub struct Session {
     reported_in_reader: usize,
     scratch: Vec<Event>,
     finished: bool,
+    /// With `SessionOptions::simulate`: the options (to compile per-run queries) and the
+    /// candidate events with their times.
+    simulation: Option<(SessionOptions, Vec<(i64, Event)>)>,
 }
 
 /// A line for the analyst that a shell shows as it happens (the CLI on stderr).
@@ -259,6 +262,7 @@ impl Session {
             reported_in_reader: 0,
             scratch: Vec::new(),
             finished: false,
+            simulation: options.simulate.then(|| (options.clone(), Vec::new())),
         })
     }
 
@@ -385,6 +389,48 @@ impl Session {
         Ok(())
     }
 
+    /// Replays the detection engine's schedule over the candidate events read so far (see
+    /// [`crate::simulate`]); `schedule` defaults to the rule's. Needs `SessionOptions::simulate`.
+    pub fn simulate(
+        &self,
+        schedule: Option<&crate::rules::Schedule>,
+        phase: &crate::simulate::Phase,
+    ) -> Result<Vec<crate::simulate::Simulation>, Error> {
+        let Some((options, events)) = &self.simulation else {
+            return Err(Error::new(
+                crate::error::ErrorKind::Option,
+                "this run keeps no events to simulate: enable the `simulate` option",
+            ));
+        };
+        let schedule = schedule.unwrap_or(&self.rule.schedule);
+        let with = |size| {
+            let mut o = options.clone();
+            o.size = size;
+            o.result_position = crate::compile::ResultPosition::Tail;
+            o.compile().map(|(query, _, _)| query)
+        };
+        let per_run = with(Some(schedule.max_signals))?;
+        let unlimited = with(None)?;
+        let rule = self.rule_info();
+        let replay = crate::simulate::Replay {
+            per_run: &per_run,
+            unlimited: &unlimited,
+            rule: &rule,
+            events,
+        };
+        replay.simulate(schedule, phase)
+    }
+
+    /// The rule fields alert documents carry.
+    pub fn rule_info(&self) -> crate::render::alerts::RuleInfo {
+        crate::render::alerts::RuleInfo {
+            rule_id: self.rule.id.clone(),
+            name: self.rule.name.clone(),
+            severity: self.rule.severity.clone(),
+            risk_score: self.rule.risk_score.unwrap_or(21),
+        }
+    }
+
     /// An input the shell could not open or read at all (a browser `File` that went away, a
     /// permission error): counted and reported like an unreadable record, so the summary and
     /// the messages say what was lost while the other inputs go on.
@@ -478,6 +524,19 @@ impl Session {
                     count.excluded_events += 1;
                 }
                 continue;
+            }
+            if let Some((_, kept)) = &mut self.simulation {
+                let query = &self.query;
+                let candidate = query
+                    .stages()
+                    .iter()
+                    .chain(query.until())
+                    .any(|s| s.matches(&event));
+                if let Some(ms) = crate::simulate::event_ms(&event, query.timestamp_field()) {
+                    if candidate {
+                        kept.push((ms, event.clone()));
+                    }
+                }
             }
             self.correlator.push_into(event, out)?;
         }

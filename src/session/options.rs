@@ -50,6 +50,9 @@ pub struct SessionOptions {
     pub exceptions: Option<ExceptionList>,
     /// Skip records that provably pass no filter, unparsed (default on; results are the same).
     pub prefilter: bool,
+    /// Keep the candidate events (after exceptions) for [`super::Session::simulate`]; memory
+    /// follows them, as in batch mode.
+    pub simulate: bool,
     /// Time zone for zone-less export timestamps (`UTC` or a fixed offset like `+02:00`).
     pub time_zone: String,
 }
@@ -69,6 +72,7 @@ impl Default for SessionOptions {
             max_open_sequences: None,
             exceptions: None,
             prefilter: true,
+            simulate: false,
             time_zone: "UTC".to_string(),
         }
     }

@@ -3,7 +3,7 @@
 //! native binary and `npx eqlite` print the same output for the same inputs and flags.
 
 use super::convert::{set, to_js};
-use crate::cli::{self, Command, Output, Parsed, Run};
+use crate::cli::{self, Output, Parsed, Run};
 use js_sys::{Function, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
@@ -55,13 +55,9 @@ pub fn cli_start(argv: Vec<String>, read_file: Function, now_ms: f64) -> Result<
                 ..Output::default()
             }
         }),
-        Parsed::Command(command) => match *command {
-            Command::Check { target } => exit(cli::check(&target, &mut read)),
-            Command::Formats => exit(cli::formats()),
-            Command::Run(args) => match Run::new(&args, &mut read, now_ms as i64) {
-                Ok(run) => set(&result, "run", &CliRun { run: Some(run) }.into()),
-                Err(out) => exit(out),
-            },
+        Parsed::Command(command) => match cli::start(*command, &mut read, now_ms as i64) {
+            cli::Started::Run(run) => set(&result, "run", &CliRun { run: Some(*run) }.into()),
+            cli::Started::Exit(out) => exit(out),
         },
     }
     Ok(result.into())
