@@ -10,6 +10,7 @@ mod parser;
 mod props;
 mod seed_rule;
 mod session_view;
+mod simulate;
 
 // ---- formats ----
 mod input_fixtures;

@@ -207,11 +207,19 @@ fn add_alert_fields(
     source.insert("kibana.alert.severity".into(), json!(rule.severity));
     source.insert("kibana.alert.risk_score".into(), json!(rule.risk_score));
     source.insert("kibana.alert.rule.producer".into(), json!("eqlite"));
-    // The original event's own `event.kind` is kept under original_event; the alert is a signal.
+    // A building block keeps a copy of its event's `event.*` under original_event (flattened,
+    // `flattenWithPrefix(ALERT_ORIGINAL_EVENT, ...)`); every alert is a signal.
     if let Some(Value::Object(event)) = source.get_mut("event") {
-        if let Some(kind) = event.insert("kind".into(), json!("signal")) {
-            source.insert("kibana.alert.original_event.kind".into(), kind);
-        }
+        let original: Vec<(String, Value)> = if depth == 1 {
+            event
+                .iter()
+                .map(|(k, v)| (format!("kibana.alert.original_event.{k}"), v.clone()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        event.insert("kind".into(), json!("signal"));
+        source.extend(original);
     } else {
         source.insert("event.kind".into(), json!("signal"));
     }
