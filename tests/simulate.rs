@@ -368,7 +368,12 @@ fn alert_documents_have_kibanas_shell_and_building_block_structure() {
         // of event.*.
         assert_eq!(
             s["kibana.alert.original_time"],
-            json!(["2020-04-01T14:34:34.6061085Z", "2020-04-01T14:35:47.822282Z"][i])
+            json!(
+                [
+                    "2020-04-01T14:34:34.6061085Z",
+                    "2020-04-01T14:35:47.822282Z"
+                ][i]
+            )
         );
         let action = s["kibana.alert.original_event.action"]
             .as_str()
@@ -419,4 +424,182 @@ fn alert_documents_have_kibanas_shell_and_building_block_structure() {
     let ids =
         |d: &[eqlite::render::alerts::Alert]| d.iter().map(|a| a.id.clone()).collect::<Vec<_>>();
     assert_eq!(ids(&docs), ids(&again));
+}
+
+// ---- through the CLI binary ----
+
+fn cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_eqlite"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn scratch(name: &str, contents: &str) -> String {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("simulate-tests");
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("scratch file");
+    path.to_string_lossy().into_owned()
+}
+
+fn gaps_file() -> String {
+    let mut lines = Vec::new();
+    lines.extend(pair(T0, MIN, "H1", "\\a"));
+    lines.extend(pair(T0 + 60 * MIN, 4 * MIN + 30_000, "H2", "\\b"));
+    lines.extend(pair(T0 + 120 * MIN, 5 * MIN, "H3", "\\c"));
+    scratch("gaps.ndjson", &lines.join("\n"))
+}
+
+#[test]
+fn cli_ndjson_has_one_line_per_run_and_per_match() {
+    let file = gaps_file();
+    let out = cli(&["simulate", "--output", "ndjson", "--phase", "255s", &file]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    let runs: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l.get("run").is_some_and(Value::is_object))
+        .collect();
+    let matches: Vec<&Value> = lines.iter().filter(|l| l.get("match").is_some()).collect();
+    assert!(runs.len() > 20, "{} runs", runs.len());
+    assert_eq!(
+        runs[0]["run"],
+        json!({"start": ts(T0 + 255_000), "from": ts(T0 + 255_000 - 9 * MIN), "to": ts(T0 + 255_000),
+               "sequences": 1, "capped": 0, "new_alerts": 1, "deduplicated": 0, "suppressed": 0})
+    );
+    assert_eq!(matches.len(), 3);
+    assert_eq!(
+        matches[0]["match"],
+        json!({"join_keys": ["H1", "\\a"], "first": ts(T0), "last": ts(T0 + MIN), "gap_ms": 60_000})
+    );
+    assert_eq!(
+        (
+            &matches[0]["alerted"],
+            &matches[0]["run"],
+            &matches[0]["reason"]
+        ),
+        (&json!(true), &json!(ts(T0 + 255_000)), &Value::Null)
+    );
+    assert_eq!(
+        (
+            &matches[1]["alerted"],
+            &matches[1]["run"],
+            &matches[1]["reason"]
+        ),
+        (&json!(false), &Value::Null, &json!("window"))
+    );
+    let summary = lines.last().expect("a summary line");
+    assert_eq!(summary["summary"]["alerted"], json!(1));
+    assert_eq!(summary["summary"]["missed_window"], json!(2));
+    // The readable report says the same.
+    let table = cli(&["simulate", "--phase", "255s", &file]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("every 5m over now-9m"), "{text}");
+    assert!(
+        text.contains("3 match(es) over all the data: 1 alerted, 2 missed"),
+        "{text}"
+    );
+    assert!(
+        text.contains("missed: no run's window held all its events"),
+        "{text}"
+    );
+    // --phases reports the spread per match.
+    let spread = cli(&["simulate", "--phases", "20", &file]);
+    let text = String::from_utf8_lossy(&spread.stdout);
+    assert!(
+        text.contains("19 of 20 phases") && text.contains("17 of 20 phases"),
+        "{text}"
+    );
+}
+
+#[test]
+fn cli_schedule_comes_from_the_rule_file_and_flags_override_it() {
+    let toml = r#"
+[rule]
+rule_id = "r-sim"
+name = "sim"
+language = "eql"
+type = "eql"
+interval = "1m"
+from = "now-2m"
+max_signals = 1
+query = '''
+sequence by winlog.computer_name, winlog.event_data.TaskName with maxspan=5m
+  [iam where event.action == "scheduled-task-created"]
+  [iam where event.action == "scheduled-task-deleted"]
+'''
+[rule.alert_suppression]
+group_by = ["winlog.computer_name"]
+duration = {value = 1, unit = "h"}
+missing_fields_strategy = "doNotSuppress"
+"#;
+    let rule = scratch("sim.toml", toml);
+    let file = gaps_file();
+    let summary = |args: &[&str]| -> Value {
+        let out = cli(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        serde_json::from_str(text.lines().last().expect("summary")).expect("JSON")
+    };
+    let s = summary(&["simulate", "--rule", &rule, "--output", "ndjson", &file]);
+    assert_eq!(
+        s["schedule"],
+        json!({"interval_ms": 60_000, "lookback_ms": 120_000, "max_signals": 1,
+        "suppression": {"group_by": ["winlog.computer_name"], "duration_ms": 3_600_000, "suppress_missing": false}})
+    );
+    // A 2m look-back holds the 1m pair only.
+    assert_eq!(s["summary"]["alerted"], json!(1));
+    let s = summary(&[
+        "simulate",
+        "--rule",
+        &rule,
+        "--from",
+        "now-10m",
+        "--interval",
+        "5m",
+        "--no-suppression",
+        "--output",
+        "ndjson",
+        &file,
+    ]);
+    assert_eq!(
+        (
+            s["schedule"]["lookback_ms"].clone(),
+            s["schedule"]["suppression"].clone()
+        ),
+        (json!(600_000), Value::Null)
+    );
+    assert_eq!(s["summary"]["alerted"], json!(3));
+    // `eqlite check` warns when maxspan outlasts look-back minus interval.
+    let check = cli(&["check", "temporarily-scheduled-task-creation"]);
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        err.contains("sequences longer than 4m may be missed: interval 5m, look-back 9m"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&check.stdout)
+        .contains("schedule: every 5m over now-9m, max_signals 100"));
+    let bad = cli(&["simulate", "--output", "csv", &file]);
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = cli(&["simulate", "--interval", "5x", &file]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("--interval"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
 }

@@ -5,6 +5,7 @@ use crate::input::Format;
 use crate::render::describe::describe;
 use crate::rules;
 use crate::session::{RuleSource, SessionOptions};
+use crate::simulate::{lookback_warning, short};
 
 /// Validates and describes a query text, a rule file (`*.toml` that `read` can read) or the
 /// built-in rule id, compiled exactly as `eqlite run` would (the rule's field overrides apply).
@@ -35,8 +36,21 @@ pub fn check(target: &str, read: ReadFile<'_>) -> Output {
         let risk = rule.risk_score.map(|r| r.to_string()).unwrap_or_default();
         out.stdout
             .push_str(&format!("severity: {} risk: {risk}\n", rule.severity));
+        let s = &rule.schedule;
+        out.stdout.push_str(&format!(
+            "schedule: every {} over now-{}, max_signals {}\n",
+            short(s.interval_ms),
+            short(s.lookback_ms),
+            s.max_signals
+        ));
     }
     out.stdout.push_str(&describe(&query));
+    if !adhoc {
+        if let Some(warning) = lookback_warning(query.maxspan_ms(), &rule.schedule) {
+            out.stderr
+                .push_str(&format!("eqlite: warning: {warning}\n"));
+        }
+    }
     out
 }
 
