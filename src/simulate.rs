@@ -25,6 +25,116 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
 
+/// Changes to the rule's schedule and the phase, as the CLI's flags and the JS `simulate()`
+/// options give them (text as the user wrote it). Each shell only maps its names onto this.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Overrides {
+    /// `5m`.
+    pub interval: Option<String>,
+    /// `now-9m`.
+    pub from: Option<String>,
+    /// Sequences per run.
+    pub max_signals: Option<usize>,
+    /// Suppression fields (replace the rule's).
+    #[serde(default)]
+    pub suppress_by: Vec<String>,
+    /// Suppression window, `1h`.
+    pub suppress_for: Option<String>,
+    /// `suppress` or `doNotSuppress`.
+    pub suppress_missing: Option<String>,
+    /// Drop the rule's suppression.
+    #[serde(default)]
+    pub no_suppression: bool,
+    /// RFC 3339 or epoch ms.
+    pub first_run: Option<String>,
+    /// `150s`.
+    pub phase: Option<String>,
+    /// Phases to spread over one interval.
+    pub phases: Option<u32>,
+}
+
+/// A bad override: which one (its name in [`Overrides`], snake_case) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverrideError {
+    /// `interval`, `suppress_for`, ...
+    pub name: &'static str,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Overrides {
+    /// The rule's schedule with these changes, and the phase.
+    pub fn apply(&self, rule: &Schedule) -> Result<(Schedule, Phase), OverrideError> {
+        use crate::rules::{parse_duration_ms, parse_lookback_ms, Suppression};
+        let bad = |name: &'static str, message: String| OverrideError { name, message };
+        let named = |name: &'static str| move |e: Error| bad(name, e.message().to_string());
+        let mut schedule = rule.clone();
+        if let Some(v) = &self.interval {
+            schedule.interval_ms = parse_duration_ms(v).map_err(named("interval"))?;
+        }
+        if let Some(v) = &self.from {
+            schedule.lookback_ms = parse_lookback_ms(v).map_err(named("from"))?;
+        }
+        if let Some(n) = self.max_signals {
+            if n == 0 {
+                return Err(bad("max_signals", "must be at least 1".into()));
+            }
+            schedule.max_signals = n;
+        }
+        if self.no_suppression {
+            schedule.suppression = None;
+        }
+        if !self.suppress_by.is_empty() {
+            schedule.suppression = Some(Suppression {
+                group_by: self.suppress_by.clone(),
+                duration_ms: None,
+                suppress_missing: true,
+            });
+        }
+        if self.suppress_for.is_some() || self.suppress_missing.is_some() {
+            let Some(s) = schedule.suppression.as_mut() else {
+                return Err(bad(
+                    "suppress_by",
+                    "a suppression window or missing-fields strategy needs group-by fields (or a rule with alert_suppression)".into(),
+                ));
+            };
+            if let Some(v) = &self.suppress_for {
+                s.duration_ms = Some(parse_duration_ms(v).map_err(named("suppress_for"))?);
+            }
+            match self.suppress_missing.as_deref() {
+                None => {}
+                Some("suppress") => s.suppress_missing = true,
+                Some("doNotSuppress") => s.suppress_missing = false,
+                Some(other) => {
+                    return Err(bad(
+                        "suppress_missing",
+                        format!("{other:?}: expected suppress or doNotSuppress"),
+                    ))
+                }
+            }
+        }
+        let first_run_ms = match &self.first_run {
+            None => None,
+            Some(text) => Some(
+                crate::time::parse_str(text)
+                    .map(|t| t.millis())
+                    .map_err(|e| bad("first_run", e.to_string()))?,
+            ),
+        };
+        let offset_ms = match &self.phase {
+            None => 0,
+            Some(v) => parse_duration_ms(v).map_err(named("phase"))?,
+        };
+        let phase = Phase {
+            first_run_ms,
+            offset_ms,
+            phases: self.phases.unwrap_or(1),
+        };
+        Ok((schedule, phase))
+    }
+}
+
 /// Where the schedule starts, and how many phases to try.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Phase {

@@ -2,8 +2,8 @@
 //! (see [`crate::simulate`]) as a readable report, NDJSON lines or Kibana alert documents.
 
 use super::{OutputMode, SimulateArgs};
-use crate::rules::{parse_duration_ms, parse_lookback_ms, Rule, Schedule, Suppression};
-use crate::simulate::{short, Missed, Phase, Simulation};
+use crate::rules::{Rule, Schedule};
+use crate::simulate::{short, Missed, Overrides, Phase, Simulation};
 use serde_json::json;
 use std::fmt::Write;
 
@@ -17,71 +17,28 @@ pub(super) struct Spec {
 
 /// The rule's schedule with the flags applied; the error is the text to print (exit code 2).
 pub(super) fn spec(args: &SimulateArgs, rule: &Rule) -> Result<Spec, String> {
-    let flag = |name: &str, e: crate::Error| format!("eqlite: --{name}: {}\n", e.message());
-    let mut schedule = rule.schedule.clone();
-    if let Some(v) = &args.interval {
-        schedule.interval_ms = parse_duration_ms(v).map_err(|e| flag("interval", e))?;
-    }
-    if let Some(v) = &args.from {
-        schedule.lookback_ms = parse_lookback_ms(v).map_err(|e| flag("from", e))?;
-    }
-    if let Some(n) = args.max_signals {
-        if n == 0 {
-            return Err("eqlite: --max-signals must be at least 1\n".into());
-        }
-        schedule.max_signals = n;
-    }
-    if args.no_suppression {
-        schedule.suppression = None;
-    }
-    if !args.suppress_by.is_empty() {
-        schedule.suppression = Some(Suppression {
-            group_by: args.suppress_by.clone(),
-            duration_ms: None,
-            suppress_missing: true,
-        });
-    }
-    if args.suppress_for.is_some() || args.suppress_missing.is_some() {
-        let Some(s) = schedule.suppression.as_mut() else {
-            return Err("eqlite: --suppress-for and --suppress-missing need --suppress-by (or a rule with alert_suppression)\n".into());
-        };
-        if let Some(v) = &args.suppress_for {
-            s.duration_ms = Some(parse_duration_ms(v).map_err(|e| flag("suppress-for", e))?);
-        }
-        match args.suppress_missing.as_deref() {
-            None => {}
-            Some("suppress") => s.suppress_missing = true,
-            Some("doNotSuppress") => s.suppress_missing = false,
-            Some(other) => {
-                return Err(format!(
-                    "eqlite: --suppress-missing: {other:?}: expected suppress or doNotSuppress\n"
-                ))
-            }
-        }
-    }
-    let first_run_ms = match &args.first_run {
-        None => None,
-        Some(text) => Some(
-            crate::time::parse_str(text)
-                .map(|t| t.millis())
-                .map_err(|e| format!("eqlite: --first-run: {e}\n"))?,
-        ),
+    let overrides = Overrides {
+        interval: args.interval.clone(),
+        from: args.from.clone(),
+        max_signals: args.max_signals,
+        suppress_by: args.suppress_by.clone(),
+        suppress_for: args.suppress_for.clone(),
+        suppress_missing: args.suppress_missing.clone(),
+        no_suppression: args.no_suppression,
+        first_run: args.first_run.clone(),
+        phase: args.phase.clone(),
+        phases: args.phases,
     };
-    let offset_ms = match &args.phase {
-        None => 0,
-        Some(v) => parse_duration_ms(v).map_err(|e| flag("phase", e))?,
-    };
+    let (schedule, phase) = overrides
+        .apply(&rule.schedule)
+        .map_err(|e| format!("eqlite: --{}: {}\n", e.name.replace('_', "-"), e.message))?;
     let output = args.run.output.unwrap_or(OutputMode::Table);
     if output == OutputMode::Csv {
         return Err("eqlite: simulate prints table, ndjson or alerts, not csv\n".into());
     }
     Ok(Spec {
         schedule,
-        phase: Phase {
-            first_run_ms,
-            offset_ms,
-            phases: args.phases.unwrap_or(1),
-        },
+        phase,
         output,
     })
 }

@@ -353,6 +353,49 @@ impl Correlator {
         self.table.finish()
     }
 
+    /// Replays Kibana's detection engine over the input read so far (the `simulate` option must
+    /// be on): the rule's schedule with `options` applied (`interval`, `from`, `maxSignals`,
+    /// `suppressBy`, `suppressFor`, `suppressMissing`, `noSuppression`, `firstRun`, `phase`,
+    /// `phases`, as the CLI's `simulate` flags). One simulation per phase, each with its runs,
+    /// matches, summary and `alerts` (Kibana's documents), as `eqlite simulate --output ndjson`.
+    #[wasm_bindgen(unchecked_return_type = "Simulation[]")]
+    pub fn simulate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SimulateOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let overrides: crate::simulate::Overrides = if options.is_undefined() || options.is_null() {
+            crate::simulate::Overrides::default()
+        } else {
+            // Through JSON, so that unknown keys are refused (serde-wasm-bindgen only reads the
+            // fields a struct names).
+            let json: serde_json::Value = serde_wasm_bindgen::from_value(options)
+                .map_err(|e| input_error(&format!("simulate() options: {e}")))?;
+            serde_json::from_value(json)
+                .map_err(|e| input_error(&format!("simulate() options: {e}")))?
+        };
+        let (schedule, phase) = overrides
+            .apply(&self.session.rule().schedule)
+            .map_err(|e| {
+                input_error(&format!(
+                    "simulate() option `{}`: {}",
+                    camel(e.name),
+                    e.message
+                ))
+            })?;
+        let sims = self
+            .session
+            .simulate(Some(&schedule), &phase)
+            .map_err(|e| session_error(&e))?;
+        let out = Array::new();
+        for sim in &sims {
+            let js = to_js_json(&sim)?;
+            let alerts: Vec<serde_json::Value> = sim.alerts.iter().map(|a| a.to_json()).collect();
+            set(&js, "alerts", &to_js_json(&alerts)?);
+            out.push(&js);
+        }
+        Ok(out.into())
+    }
+
     /// Ends the input and returns `{ results, summary }`: the remaining results (after any
     /// `size`/`head`/`tail` limit) and what happened. The correlator takes no input after this.
     #[wasm_bindgen(unchecked_return_type = "{ results: EqlResult[]; summary: Summary }")]
@@ -367,6 +410,23 @@ impl Correlator {
         set(&done, "summary", &to_js(&self.session.summary())?);
         Ok(done.into())
     }
+}
+
+/// `suppress_for` -> `suppressFor`: an option's name as JS spells it.
+fn camel(name: &str) -> String {
+    let mut out = String::new();
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// The Rust-only half: helpers the exported methods share.

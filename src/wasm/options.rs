@@ -138,7 +138,7 @@ pub(super) struct CorrelatorOptions {
 
 impl CorrelatorOptions {
     const KEYS: &'static str = "query, rule, format, reorderWindow, maxCandidates, exceptions, \
-                                prefilter, timeZone, views, timestampField, tiebreakerField, \
+                                prefilter, timeZone, views, simulate, timestampField, tiebreakerField, \
                                 eventCategoryField, size, resultPosition";
 
     pub(super) fn from_js(options: &JsValue) -> Result<CorrelatorOptions, JsValue> {
@@ -168,6 +168,7 @@ impl CorrelatorOptions {
                 }
                 "prefilter" => session.prefilter = boolean(&key, &value)?,
                 "views" => views = boolean(&key, &value)?,
+                "simulate" => session.simulate = boolean(&key, &value)?,
                 "timeZone" => session.time_zone = string(&key, &value)?,
                 _ if q.take(&key, &value)? => {}
                 _ => return Err(unknown(&key, Self::KEYS)),

@@ -44,6 +44,8 @@ export interface CorrelatorOptions extends QueryOptions {
   timeZone?: string;
   /** Add `view` (the table's cells, event locations, the decoded task) to each result. */
   views?: boolean;
+  /** Keep the candidate events so that `simulate()` can replay Kibana's schedule over them. */
+  simulate?: boolean;
   /** Elastic rule exceptions, applied to events before matching: Kibana's exported exception
    *  items as JSON text (NDJSON, an array or one item) or as objects. */
   exceptions?: string | object | object[] | null;
@@ -78,6 +80,26 @@ export interface MatchView {
   scheduled_task: { definition: Record<string, unknown>; command: string } | null;
   /** The first TaskContent of the events, raw (also when it does not decode). */
   task_content: string | null;
+}
+/** Changes to the rule's schedule for Correlator.simulate(), as the CLI's `simulate` flags. */
+export interface SimulateOptions {
+  interval?: string; from?: string; maxSignals?: number; suppressBy?: string[];
+  suppressFor?: string; suppressMissing?: "suppress" | "doNotSuppress"; noSuppression?: boolean;
+  firstRun?: string; phase?: string; phases?: number;
+}
+/** One replay of the detection engine's schedule (see `eqlite simulate --output ndjson`). */
+export interface Simulation {
+  schedule: { interval_ms: number; lookback_ms: number; max_signals: number;
+    suppression: { group_by: string[]; duration_ms: number | null; suppress_missing: boolean } | null };
+  first_run: string; offset_ms: number;
+  runs: { start: string; from: string; to: string; sequences: number; capped: number;
+    new_alerts: number; deduplicated: number; suppressed: number }[];
+  matches: { join_keys: unknown[]; first: string; last: string; gap_ms: number; alerted: boolean;
+    run: string | null; reason: "window" | "max_signals" | "suppressed" | null; alert_id: string | null }[];
+  summary: { runs: number; matches: number; alerted: number; missed: number; missed_window: number;
+    missed_max_signals: number; suppressed: number; alerts: number; other_pairings: number };
+  /** Kibana's alert documents: building blocks then the shell, per alert group. */
+  alerts: { _id: string; _source: Record<string, unknown> }[];
 }
 /** One exception item as parseExceptions() reads it: Kibana's JSON and the item in words. */
 export interface ExceptionInfo { item: Record<string, unknown>; text: string }

@@ -1,6 +1,8 @@
 // Issue 9, the page's share: the triage page in headless Chromium gives the native CLI's answer.
 // - The generated winlogbeat-like set opened in four orders (ascending, descending, shuffled, and
 //   four files given newest first) gives the ascending batch answer of `eqlite run`.
+// - The "Would Kibana have alerted?" panel shows `eqlite simulate`'s outcome per match, and the
+//   spread over ten phases of `eqlite simulate --phases 10`.
 // - For the same files, the page's CSV and text-table downloads are byte for byte
 //   `eqlite run --output csv` / `--output table`, and the table it shows has the CLI table's cells.
 import { test, before, after } from 'node:test';
@@ -10,7 +12,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nativeBinary } from './shared.mjs';
-import { writeOrders } from './lib/winlog-gen.mjs';
+import { writeFileSync } from 'node:fs';
+import { scheduleGaps, writeOrders } from './lib/winlog-gen.mjs';
 import { triageHarness, runAndWait, rows } from './triage-harness.mjs';
 
 const EVENTS = 20_000;
@@ -80,4 +83,24 @@ test('the page\'s table, CSV and text table equal `eqlite run --output table` / 
   assert.ok(!csv.includes('"'));
   const shown = (await rows(h.page)).map((cells) => cells.join(',')).sort();
   assert.deepEqual(shown, csvSet(csv));
+});
+
+test('the schedule panel shows what `eqlite simulate` says, per match and over ten phases', async () => {
+  const file = join(scratch, 'gaps.ndjson');
+  writeFileSync(file, scheduleGaps());
+  const { page } = h;
+  await runAndWait(page, () => page.setInputFiles('#file-input', [file]));
+  const simulate = (args) => {
+    const out = spawnSync(nativeBinary(), ['simulate', '--output', 'ndjson', ...args, file], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    return out.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)).filter((l) => l.match);
+  };
+  const reasons = { window: 'missed: no run’s window held all its events', max_signals: 'missed: beyond max_signals in its run', suppressed: 'suppressed into an earlier alert' };
+  const expected = simulate([]).map((m) => (m.alerted ? `alerted by the run at ${m.run}` : reasons[m.reason]));
+  const spread = simulate(['--phases', '10']).map((m) => `${m.alerted_phases} of ${m.phases}`);
+  const shown = await page.$$eval('#schedule-matches tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+  assert.deepEqual(shown.map((r) => r[3]), expected);
+  assert.deepEqual(shown.map((r) => r[4]), spread);
+  assert.deepEqual(shown.map((r) => r[0]), ['H1 / \\a', 'H2 / \\b', 'H3 / \\c']);
+  assert.match(await page.textContent('#schedule-summary'), /every 5m over now-9m, keeping at most 100 sequences per run\. Of 3 matches over all the data, 3 would have alerted and 0 would have been missed/);
 });

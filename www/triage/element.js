@@ -8,6 +8,7 @@ import { RulePanel } from './rule-panel.js';
 import { ResultsTable, toRow } from './results.js';
 import { renderDetail } from './detail.js';
 import { renderTimeline } from './timeline.js';
+import { renderSchedule } from './schedule.js';
 import { ExceptionsPanel } from './exceptions-panel.js';
 import { toNdjson, toHtmlReport } from './export.js';
 
@@ -59,6 +60,7 @@ export class EqliteTriage extends HTMLElement {
     const tableSection = $('section', { class: 'panel results', 'aria-labelledby': 'matches-heading' });
     this.timeline = $('div', { id: 'timeline' });
     this.detail = $('div', { id: 'detail' });
+    this.schedule = $('div', { id: 'schedule' });
     const exceptionsSection = $('section', { class: 'panel exceptions', 'aria-labelledby': 'exceptions-heading' });
     this.dropHint = $('div', { class: 'drop-hint', hidden: true, 'aria-hidden': 'true' }, 'Drop files to check them');
 
@@ -88,6 +90,7 @@ export class EqliteTriage extends HTMLElement {
       tableSection,
       $('section', { class: 'panel timeline-panel', 'aria-labelledby': 'timeline-heading' }, $('h2', { id: 'timeline-heading' }, 'Timeline'), this.timeline),
       $('section', { class: 'panel detail-panel', 'aria-labelledby': 'detail-heading' }, $('h2', { id: 'detail-heading' }, 'Details'), this.detail),
+      $('section', { class: 'panel schedule-panel', 'aria-labelledby': 'schedule-heading' }, $('h2', { id: 'schedule-heading' }, 'Would Kibana have alerted?'), this.schedule),
       exceptionsSection,
       $('footer', { class: 'muted' }, 'eqlite ', $('span', { id: 'version' })),
       this.dropHint,
@@ -98,6 +101,7 @@ export class EqliteTriage extends HTMLElement {
     this.rulePanelRoot = ruleSection;
     renderDetail(this.detail, null);
     renderTimeline(this.timeline, [], {});
+    renderSchedule(this.schedule, null);
 
     this.runButton.addEventListener('click', () => this.run());
     this.cancelButton.addEventListener('click', () => this.cancel());
@@ -252,6 +256,7 @@ export class EqliteTriage extends HTMLElement {
       this.table.set([]);
       this.exportButtons.forEach((b) => (b.disabled = true));
       this.select(null);
+      renderSchedule(this.schedule, null);
       this.setStatus(`Cancelled after ${(m.elapsedMs / 1000).toFixed(1)} s; nothing was kept from the partial run.`);
       if (this.pending) {
         this.pending = false;
@@ -271,6 +276,7 @@ export class EqliteTriage extends HTMLElement {
     this.table.set(this.rows);
     this.exportButtons.forEach((b) => (b.disabled = this.rows.length === 0));
     this.exceptions.showCounts(state.items.length ? summary.exceptions : null, summary.suppressed_matches);
+    renderSchedule(this.schedule, m.schedule);
     this.problemLines = this.renderProblems(state.messages, m.warnings);
     this.statusText = this.describe(summary, state, m);
     this.setStatus(this.statusText);
@@ -350,6 +356,7 @@ export class EqliteTriage extends HTMLElement {
     this.exportButtons.forEach((b) => (b.disabled = true));
     this.problems.replaceChildren();
     this.select(null);
+    renderSchedule(this.schedule, null);
     this.setStatus('Cleared.');
   }
 }

@@ -7,7 +7,7 @@
 // Messages in:  init | validate {id, query} | rule {id, toml} | exceptions {id, text}
 //               | run {runId, rule, exceptions, inputs} | cancel {runId}
 // Messages out: ready | fatal | validated | rule | exceptions | progress | results | messages
-//               | done {summary, warnings, csv, table} (or {error} / {cancelled})
+//               | done {summary, warnings, csv, table, schedule} (or {error} / {cancelled})
 
 let api;
 const cancelled = new Set();
@@ -47,6 +47,8 @@ function correlatorOptions(rule, exceptions) {
   // The engine's default: the exact batch answer whatever the input order, holding only the
   // events some stage can use (memory follows them, not the input size).
   options.views = true;
+  // Keep the candidate events, so the run can also replay Kibana's schedule (simulate()).
+  options.simulate = true;
   if (exceptions) options.exceptions = exceptions;
   return options;
 }
@@ -127,6 +129,9 @@ async function run({ runId, rule, exceptions, inputs }) {
       runId,
       summary: end.summary,
       warnings: c.warnings(),
+      // What Kibana's detection engine would have alerted: the rule's schedule as it is, and
+      // spread over ten phases (which matches depend on when the runs happen to fall).
+      schedule: { at: c.simulate()[0], phases: c.simulate({ phases: 10 }).map(({ alerts, runs, ...rest }) => rest) },
       csv: c.exportCsv(),
       table: c.exportTable(),
       elapsedMs: performance.now() - started,

@@ -92,3 +92,23 @@ export function writeOrders(dir, count) {
   inputs.split.sort();
   return inputs;
 }
+
+/**
+ * Three create/delete pairs an hour apart (so every pair sits in the same phase of a 5-minute
+ * schedule) with gaps of 1m, 4m30s and 5m, as NDJSON text: the schedule tests' input.
+ */
+export function scheduleGaps() {
+  const t0 = Date.UTC(2024, 4, 1, 10);
+  const event = (ms, action, host, task) =>
+    JSON.stringify({
+      '@timestamp': new Date(ms).toISOString(),
+      event: { action, category: ['iam'] },
+      user: { name: 'alice' },
+      winlog: { computer_name: host, event_data: { TaskName: task } },
+    });
+  const lines = [];
+  [[0, 60_000, 'H1', '\\a'], [3_600_000, 270_000, 'H2', '\\b'], [7_200_000, 300_000, 'H3', '\\c']].forEach(([at, gap, host, task]) => {
+    lines.push(event(t0 + at, 'scheduled-task-created', host, task), event(t0 + at + gap, 'scheduled-task-deleted', host, task));
+  });
+  return `${lines.join('\n')}\n`;
+}
