@@ -135,6 +135,31 @@ pub struct Correlator {
     passthrough: bool,
     /// Set once a budget was exceeded: the correlator takes no more input.
     failed: Option<Error>,
+    /// What-if knobs for near-miss reports (`crate::explain`); all off for real runs.
+    relax: Relax,
+}
+
+/// What-if variants of a query's sequence rules, for explaining near misses: each turns one
+/// rule off so that the sequences it rejected can be found and reported.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relax {
+    /// Ignore `with maxspan`.
+    pub maxspan: bool,
+    /// Ignore the `until` stage.
+    pub until: bool,
+    /// Compare string join keys case-insensitively and without leading or trailing whitespace.
+    pub key_case: bool,
+}
+
+/// One partial sequence still waiting when the input ended (see [`Correlator::open_partials`]).
+#[derive(Debug, Clone)]
+pub struct OpenPartial {
+    /// Its join key values.
+    pub join_keys: Vec<serde_json::Value>,
+    /// How many stages it matched.
+    pub stages_matched: usize,
+    /// Its events so far.
+    pub events: Vec<Arc<Event>>,
 }
 
 impl Query {
@@ -229,7 +254,49 @@ impl Correlator {
             finished: false,
             max_candidates: Some(DEFAULT_MAX_CANDIDATES),
             failed: None,
+            relax: Relax::default(),
         }
+    }
+
+    /// A what-if correlator for near-miss reports: `relax` turns rules of the query off.
+    pub fn relaxed(query: &Query, relax: Relax) -> Self {
+        let mut c = Correlator::new(query.clone());
+        if relax.maxspan {
+            let missing = c.matcher_missing();
+            c.matcher = Matcher::new(MatcherSpec {
+                missing,
+                maxspan_ms: None,
+            });
+        }
+        c.relax = relax;
+        c.max_candidates = None;
+        c
+    }
+
+    fn matcher_missing(&self) -> Vec<bool> {
+        let mut missing: Vec<bool> = self.query.stages().iter().map(|s| s.is_missing()).collect();
+        if missing.is_empty() {
+            missing.push(false);
+        }
+        missing
+    }
+
+    /// The partial sequences still open (before [`Correlator::finish`], after all input was
+    /// pushed): what each reached. Used by near-miss reports.
+    pub fn open_partials(&mut self) -> Vec<OpenPartial> {
+        let mut released = Vec::new();
+        self.reorder.finish(&mut released);
+        let mut out = Vec::new();
+        self.correlate(released, &mut out);
+        self.matcher
+            .open_partials()
+            .into_iter()
+            .map(|(key, stages_matched, events)| OpenPartial {
+                join_keys: key.to_json(),
+                stages_matched,
+                events,
+            })
+            .collect()
     }
 
     /// Sets a reorder window in milliseconds (see [`DEFAULT_REORDER_WINDOW_MS`]); call before
@@ -351,7 +418,7 @@ impl Correlator {
                 if !stage.matches(&event) {
                     return Vec::new();
                 }
-                let keys = stage.join_keys(&event);
+                let keys = fold(stage.join_keys(&event), self.relax.key_case);
                 if !keys.is_empty() {
                     *hits += 1;
                     relevant = true;
@@ -360,7 +427,9 @@ impl Correlator {
             })
             .collect();
         let until = match self.query.until() {
-            Some(stage) if stage.matches(&event) => stage.join_keys(&event),
+            Some(stage) if !self.relax.until && stage.matches(&event) => {
+                fold(stage.join_keys(&event), self.relax.key_case)
+            }
             _ => Vec::new(),
         };
         relevant |= !until.is_empty();
@@ -493,4 +562,29 @@ impl Correlator {
             }
         }
     }
+}
+
+/// Join keys compared case-insensitively and trimmed (the `key_case` what-if).
+fn fold(keys: Vec<JoinKey>, on: bool) -> Vec<JoinKey> {
+    if !on {
+        return keys;
+    }
+    let mut out: Vec<JoinKey> = keys
+        .into_iter()
+        .map(|k| {
+            JoinKey(
+                k.0.into_iter()
+                    .map(|v| match v {
+                        crate::compile::KeyValue::Str(s) => {
+                            crate::compile::KeyValue::Str(s.trim().to_lowercase().into())
+                        }
+                        other => other,
+                    })
+                    .collect(),
+            )
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }

@@ -15,7 +15,9 @@ use crate::error::{Error, ErrorKind};
 use crate::eval::{Cond, FieldRef};
 use crate::event::Event;
 use crate::span::Span;
-use crate::syntax::ast::{self, Body, EventFilter, ExprKind, JoinKeys, PipeKind, SequenceStage};
+use crate::syntax::ast::{
+    self, Body, EventFilter, Expr, ExprKind, JoinKeys, PipeKind, SequenceStage,
+};
 use std::sync::Arc;
 
 /// Which end of the ordered results a limit keeps.
@@ -354,6 +356,7 @@ fn compile_stage(
     category_field: &Arc<str>,
 ) -> Result<Stage, Error> {
     let condition = lower.condition(&filter.condition)?;
+    let conjuncts = conjuncts(lower, &filter.condition)?;
     let category: Option<Box<str>> = filter.category.name.as_deref().map(Into::into);
     let mut required = Vec::new();
     if let Some(c) = &category {
@@ -370,8 +373,61 @@ fn compile_stage(
             keys: keys.to_vec(),
             missing,
             required_literals: required,
+            conjuncts,
         }),
     })
+}
+
+/// The top-level `and` operands of a condition (parentheses looked through), each compiled on
+/// its own with its text as written, for near-miss reports (`crate::explain`). A condition that
+/// is not an `and` is one conjunct.
+fn conjuncts(lower: &lower::Lowerer<'_>, condition: &Expr) -> Result<Vec<Conjunct>, Error> {
+    let mut e = condition;
+    while let ExprKind::Paren(inner) = &e.kind {
+        e = inner;
+    }
+    let items: Vec<&Expr> = match &e.kind {
+        ExprKind::And(items) => items.iter().collect(),
+        _ => vec![e],
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let mut fields = Vec::new();
+            item.visit_fields(&mut |f| {
+                let path = f.path();
+                if !fields.contains(&path) {
+                    fields.push(path);
+                }
+            });
+            Ok(Conjunct {
+                text: lower
+                    .src
+                    .get(item.span.start..item.span.end)
+                    .unwrap_or_default()
+                    .to_string(),
+                cond: lower.condition(item)?,
+                fields,
+            })
+        })
+        .collect()
+}
+
+/// One top-level operand of a stage's `and` condition.
+#[derive(Debug)]
+pub struct Conjunct {
+    /// As written in the query.
+    pub text: String,
+    cond: Cond,
+    /// The fields it reads.
+    pub fields: Vec<String>,
+}
+
+impl Conjunct {
+    /// Whether `event` satisfies it.
+    pub fn matches(&self, event: &Event) -> bool {
+        self.cond.matches(event)
+    }
 }
 
 /// One filter of a query: the event query itself, or one bracketed sequence stage.
@@ -388,9 +444,51 @@ struct StageInner {
     keys: Vec<FieldRef>,
     missing: bool,
     required_literals: Vec<String>,
+    conjuncts: Vec<Conjunct>,
 }
 
 impl Stage {
+    /// The top-level `and` operands of the condition (one when it is no `and`).
+    pub fn conjuncts(&self) -> &[Conjunct] {
+        &self.inner.conjuncts
+    }
+
+    /// A near miss: the event has the stage's category and join keys and fails exactly one
+    /// conjunct of its condition; returns that conjunct's index.
+    pub fn near_miss(&self, event: &Event) -> Option<usize> {
+        let s = &self.inner;
+        if s.conjuncts.len() < 2 && s.category.is_none() {
+            return None;
+        }
+        if let Some(category) = &s.category {
+            let mut found = false;
+            event.for_each_value(&s.category_field, &mut |v| {
+                found = v.as_str() == Some(&**category);
+                !found
+            });
+            if !found {
+                return None;
+            }
+        }
+        if !s
+            .keys
+            .iter()
+            .all(|k| k.optional || event.has_field(&k.path))
+        {
+            return None;
+        }
+        let mut failed = None;
+        for (i, c) in s.conjuncts.iter().enumerate() {
+            if !c.matches(event) {
+                if failed.is_some() {
+                    return None;
+                }
+                failed = Some(i);
+            }
+        }
+        failed
+    }
+
     /// Whether `event` passes this stage's filter: the category (any element of the category
     /// field equal to the name, exactly), the condition, and every non-optional join key
     /// present (Elasticsearch adds an `exists` filter for those).

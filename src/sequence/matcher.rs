@@ -277,6 +277,21 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
         }
     }
 
+    /// Every open partial sequence: its key, how many positive stages it matched, its events.
+    pub fn open_partials(&self) -> Vec<(K, usize, Vec<P>)> {
+        let mut out: Vec<(K, usize, Vec<P>)> = Vec::new();
+        for (key, state) in &self.keys {
+            for (i, partial) in state.partial.iter().enumerate() {
+                if let Some(p) = partial {
+                    let events = p.events.iter().map(|(_, e)| e.clone()).collect();
+                    out.push((key.clone(), i + 1, events));
+                }
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        out
+    }
+
     /// Ends the stream: decides every waiting sequence (no later event can close its trailing
     /// window) and appends the remaining results to `out`.
     pub fn finish(&mut self, out: &mut Vec<Completed<K, P>>) {

@@ -329,4 +329,32 @@ impl Expr {
     pub fn new(kind: ExprKind, span: Span) -> Self {
         Expr { kind, span }
     }
+
+    /// Calls `f` for every field reference in the expression, in source order.
+    pub fn visit_fields(&self, f: &mut dyn FnMut(&Field)) {
+        match &self.kind {
+            ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::String(_) => {}
+            ExprKind::Field(field) => f(field),
+            ExprKind::Paren(e) | ExprKind::Not(e) | ExprKind::Neg(e) => e.visit_fields(f),
+            ExprKind::And(items) | ExprKind::Or(items) | ExprKind::Call { args: items, .. } => {
+                items.iter().for_each(|e| e.visit_fields(f));
+            }
+            ExprKind::Binary { left, right, .. } => {
+                left.visit_fields(f);
+                right.visit_fields(f);
+            }
+            ExprKind::In { expr, list, .. } => {
+                expr.visit_fields(f);
+                list.iter().for_each(|e| e.visit_fields(f));
+            }
+            ExprKind::Match { expr, patterns, .. } => {
+                expr.visit_fields(f);
+                patterns.iter().for_each(|e| e.visit_fields(f));
+            }
+        }
+    }
 }
