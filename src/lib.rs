@@ -49,6 +49,7 @@ pub mod wasm;
 pub mod exceptions;
 
 // ---- one run: rule -> query, readers, pre-filter, exceptions, correlator, report, views ----
+pub mod explain;
 pub mod session;
 pub mod simulate;
 pub use session::{RuleSource, Session, SessionOptions, SessionSummary};

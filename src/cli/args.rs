@@ -59,8 +59,33 @@ pub enum Command {
     /// why it would have missed the others.
     #[command(after_help = SIMULATE_HELP)]
     Simulate(Box<SimulateArgs>),
+    /// Why didn't it fire? Near misses (events failing one condition, sequences too long, cut by
+    /// `until`, keys differing in case, left open) and what the input covers (hosts, fields,
+    /// time gaps).
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(Box<ExplainArgs>),
     /// List the input formats and what each one maps.
     Formats,
+}
+
+const EXPLAIN_HELP: &str = "\
+Examples:
+  eqlite explain security.evtx                     the built-in rule: near misses and coverage
+  eqlite explain --output ndjson --top 50 exports/ one JSON object per finding, with a stable kind
+
+Kinds: near_miss.condition, near_miss.maxspan, near_miss.until, near_miss.key_case,
+near_miss.open, coverage.field, coverage.host, coverage.gap. The last line says which case a run
+without matches is: near misses, no coverage (the data could never show it), or nothing.";
+
+/// The flags of `eqlite explain`: those of `run`, plus how many findings to list per kind.
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// Findings listed per kind (the rest are counted).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub top: usize,
+    /// The flags of `eqlite run`.
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 const SIMULATE_HELP: &str = "\

@@ -9,10 +9,11 @@
 
 mod args;
 mod check;
+mod explain;
 mod run;
 mod simulate;
 
-pub use args::{parse, Command, OutputMode, Parsed, Position, RunArgs, SimulateArgs};
+pub use args::{parse, Command, ExplainArgs, OutputMode, Parsed, Position, RunArgs, SimulateArgs};
 pub use check::{check, formats};
 pub use run::{Output, Run};
 
@@ -34,6 +35,7 @@ pub fn start(command: Command, read: ReadFile<'_>, now_ms: i64) -> Started {
         Command::Formats => return Started::Exit(formats()),
         Command::Run(args) => Run::new(&args, read, now_ms),
         Command::Simulate(args) => Run::simulate(&args, read, now_ms),
+        Command::Explain(args) => Run::explain(&args, read, now_ms),
     };
     match run {
         Ok(run) => Started::Run(Box::new(run)),

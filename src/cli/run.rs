@@ -2,7 +2,7 @@
 //! shell's I/O loop into the stdout and stderr text to print.
 
 use super::simulate::{self, Spec};
-use super::{OutputMode, Position, ReadFile, RunArgs, SimulateArgs};
+use super::{ExplainArgs, OutputMode, Position, ReadFile, RunArgs, SimulateArgs};
 use crate::compile::ResultPosition;
 use crate::correlator::Match;
 use crate::error::Error;
@@ -56,16 +56,33 @@ pub struct Run {
     results: Vec<Match>,
     /// `eqlite simulate`: what to replay at the end (results are not printed as they come).
     simulate: Option<Spec>,
+    /// `eqlite explain`: the output mode of the report printed at the end.
+    explain: Option<OutputMode>,
 }
 
 impl Run {
     /// Prepares `eqlite simulate`: a run that keeps its candidate events and, at the end,
     /// prints the replay of the schedule instead of the results.
     pub fn simulate(args: &SimulateArgs, read: ReadFile<'_>, now_ms: i64) -> Result<Run, Output> {
-        let mut run = Run::build(&args.run, read, now_ms, true)?;
+        let mut run = Run::build(&args.run, read, now_ms, true, None)?;
         let spec =
             simulate::spec(args, run.session.rule()).map_err(|text| Output::fail(2, text))?;
         run.simulate = Some(spec);
+        Ok(run)
+    }
+
+    /// Prepares `eqlite explain`: a run that reads every record and, at the end, prints its
+    /// near misses and coverage instead of the results.
+    pub fn explain(args: &ExplainArgs, read: ReadFile<'_>, now_ms: i64) -> Result<Run, Output> {
+        let output = args.run.output.unwrap_or(OutputMode::Table);
+        if !matches!(output, OutputMode::Table | OutputMode::Ndjson) {
+            return Err(Output::fail(
+                2,
+                "eqlite: explain prints table or ndjson\n".into(),
+            ));
+        }
+        let mut run = Run::build(&args.run, read, now_ms, false, Some(args.top.max(1)))?;
+        run.explain = Some(output);
         Ok(run)
     }
 
@@ -73,12 +90,19 @@ impl Run {
     /// fails with the text and exit code 2 on bad options. `now_ms` is the execution time that
     /// alert documents carry.
     pub fn new(args: &RunArgs, read: ReadFile<'_>, now_ms: i64) -> Result<Run, Output> {
-        Run::build(args, read, now_ms, false)
+        Run::build(args, read, now_ms, false, None)
     }
 
-    fn build(args: &RunArgs, read: ReadFile<'_>, now_ms: i64, keep: bool) -> Result<Run, Output> {
+    fn build(
+        args: &RunArgs,
+        read: ReadFile<'_>,
+        now_ms: i64,
+        keep: bool,
+        explain: Option<usize>,
+    ) -> Result<Run, Output> {
         let mut options = options(args, read).map_err(|text| Output::fail(2, text))?;
         options.simulate = keep;
+        options.explain = explain;
         let session = Session::new(options).map_err(|e| Output::fail(2, format!("{e}\n")))?;
         let rule = session.rule();
         let info = RuleInfo {
@@ -114,6 +138,7 @@ impl Run {
             stopped: false,
             results: Vec::new(),
             simulate: None,
+            explain: None,
         })
     }
 
@@ -177,7 +202,17 @@ impl Run {
                 }
             }
             Some(_) => {}
-            None => out.stdout.push_str(&self.writer.finish()),
+            None => match self.explain {
+                Some(mode) if !self.stopped => match self.session.explain() {
+                    Ok(report) => out.stdout.push_str(&super::explain::render(&report, mode)),
+                    Err(e) => {
+                        self.stopped = true;
+                        let _ = writeln!(out.stderr, "eqlite: {e}");
+                    }
+                },
+                Some(_) => {}
+                None => out.stdout.push_str(&self.writer.finish()),
+            },
         }
         let summary = self.session.summary();
         out.stderr
@@ -194,7 +229,7 @@ impl Run {
     }
 
     fn step(&mut self, step: Result<(), Error>) -> Output {
-        let stdout = if self.simulate.is_some() {
+        let stdout = if self.simulate.is_some() || self.explain.is_some() {
             String::new()
         } else {
             self.writer.write(&self.results)

@@ -163,6 +163,8 @@ pub struct Session {
     /// With `SessionOptions::simulate`: the options (to compile per-run queries) and the
     /// candidate events with their times.
     simulation: Option<(SessionOptions, Vec<(i64, Event)>)>,
+    /// With `SessionOptions::explain`: near misses and coverage seen so far.
+    explainer: Option<crate::explain::Explainer>,
 }
 
 /// A line for the analyst that a shell shows as it happens (the CLI on stderr).
@@ -203,6 +205,7 @@ impl Session {
     /// Compiles the rule or query and prepares the run; fails on a bad query, rule or option.
     pub fn new(options: SessionOptions) -> Result<Session, Error> {
         let (query, rule, builtin) = options.compile()?;
+        let query_for_explain = query.clone();
         let mut correlator = query
             .correlator()
             .with_reorder_window(options.reorder_window_ms)
@@ -244,7 +247,7 @@ impl Session {
             rule,
             builtin,
             format: options.format,
-            prefilter: options.prefilter,
+            prefilter: options.prefilter && options.explain.is_none(),
             time_zone: options.time_zone.clone(),
             correlator,
             exceptions,
@@ -262,7 +265,11 @@ impl Session {
             reported_in_reader: 0,
             scratch: Vec::new(),
             finished: false,
-            simulation: options.simulate.then(|| (options.clone(), Vec::new())),
+            simulation: (options.simulate || options.explain.is_some())
+                .then(|| (options.clone(), Vec::new())),
+            explainer: options
+                .explain
+                .map(|top| crate::explain::Explainer::new(&query_for_explain, top)),
         })
     }
 
@@ -296,6 +303,9 @@ impl Session {
     pub fn start_file(&mut self, name: &str, out: &mut Vec<Match>) -> Result<(), Error> {
         self.end_file(out)?;
         self.file_name = Some(name.to_string());
+        if let Some(x) = &mut self.explainer {
+            x.start_file(name);
+        }
         Ok(())
     }
 
@@ -381,7 +391,11 @@ impl Session {
         self.check_open()?;
         self.end_file(out)?;
         self.finished = true;
+        let before = out.len();
         out.extend(self.correlator.finish());
+        if let (Some(x), Some(new)) = (&mut self.explainer, out.get(before..)) {
+            x.matched(new);
+        }
         if let Some(baseline) = &mut self.baseline {
             let rest = baseline.finish();
             self.count_suppressed(&rest);
@@ -419,6 +433,18 @@ impl Session {
             events,
         };
         replay.simulate(schedule, phase)
+    }
+
+    /// Near misses and coverage (see [`crate::explain`]); needs `SessionOptions::explain`.
+    pub fn explain(&self) -> Result<crate::explain::Explanation, Error> {
+        let (Some(x), Some((_, events))) = (&self.explainer, &self.simulation) else {
+            return Err(Error::new(
+                crate::error::ErrorKind::Option,
+                "this run collects no near misses: enable the `explain` option",
+            ));
+        };
+        let matches = usize::try_from(self.correlator.summary().matches).unwrap_or(usize::MAX);
+        Ok(x.finish(events, matches))
     }
 
     /// The rule fields alert documents carry.
@@ -525,6 +551,9 @@ impl Session {
                 }
                 continue;
             }
+            if let Some(x) = &mut self.explainer {
+                x.event(&event);
+            }
             if let Some((_, kept)) = &mut self.simulation {
                 let query = &self.query;
                 let candidate = query
@@ -538,7 +567,11 @@ impl Session {
                     }
                 }
             }
+            let before = out.len();
             self.correlator.push_into(event, out)?;
+            if let (Some(x), Some(new)) = (&mut self.explainer, out.get(before..)) {
+                x.matched(new);
+            }
         }
         self.count_suppressed(&baseline_out);
         Ok(())

@@ -53,6 +53,9 @@ pub struct SessionOptions {
     /// Keep the candidate events (after exceptions) for [`super::Session::simulate`]; memory
     /// follows them, as in batch mode.
     pub simulate: bool,
+    /// Collect near misses and coverage for [`super::Session::explain`], keeping this many
+    /// findings per kind. Reads every record (no pre-filter) and keeps the candidate events.
+    pub explain: Option<usize>,
     /// Time zone for zone-less export timestamps (`UTC` or a fixed offset like `+02:00`).
     pub time_zone: String,
 }
@@ -73,6 +76,7 @@ impl Default for SessionOptions {
             exceptions: None,
             prefilter: true,
             simulate: false,
+            explain: None,
             time_zone: "UTC".to_string(),
         }
     }
