@@ -40,6 +40,8 @@ const EVENTS_PER_FINDING: usize = 4;
 const MAX_HOSTS: usize = 10_000;
 /// Values counted per host for event.action / event.code.
 const VALUES_PER_HOST: usize = 12;
+/// Join keys whose stages are tracked (to tell a near miss with a partner from a lone one).
+const MAX_KEYS: usize = 1 << 18;
 
 /// One event of a finding: where it came from, when, and the values that mattered.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -165,8 +167,8 @@ pub enum Verdict {
     Matched,
     /// Nothing matched, but something almost did.
     NearMisses,
-    /// The data could never show it (no record carries a field every match needs, or no
-    /// event passes some stage).
+    /// The data could never show it: no record carries a field the query reads, or there
+    /// are no records at all.
     NoCoverage,
     /// Nothing happened: the data covers the query and nothing came close.
     Nothing,
@@ -210,7 +212,10 @@ pub struct Explainer {
     query: Query,
     top: usize,
     conditions: BTreeMap<(String, String), CondGroup>,
-    more_conditions: u64,
+    /// Groups beyond the kept ones: the stages (bits) they were seen at.
+    overflow: std::collections::HashMap<(String, String), u64>,
+    /// Per join key, the stages (bits) where its events hit or nearly hit, and how many events.
+    key_stages: std::collections::HashMap<String, (u64, u32)>,
     records: u64,
     carried: Vec<u64>,
     files: Vec<(String, u64, Vec<u64>)>,
@@ -242,7 +247,8 @@ impl Explainer {
         Explainer {
             top,
             conditions: BTreeMap::new(),
-            more_conditions: 0,
+            overflow: std::collections::HashMap::new(),
+            key_stages: std::collections::HashMap::new(),
             records: 0,
             carried: vec![0; fields.len()],
             files: Vec::new(),
@@ -294,8 +300,15 @@ impl Explainer {
             }
         }
         let query = self.query.clone();
+        let sequence = query.stages().len() > 1;
+        let mut marks: Vec<(String, usize)> = Vec::new();
         for (i, stage) in query.stages().iter().enumerate() {
             if stage.matches(event) {
+                if sequence {
+                    for k in stage.join_keys(event) {
+                        marks.push((Value::Array(k.to_json()).to_string(), i));
+                    }
+                }
                 continue;
             }
             let Some(c) = stage.near_miss(event) else {
@@ -316,13 +329,16 @@ impl Explainer {
                 .first()
                 .map(|k| k.to_json())
                 .unwrap_or_default();
-            let group_key = (
-                conjunct.text.clone(),
-                Value::Array(keys.clone()).to_string(),
-            );
+            let key_text = Value::Array(keys.clone()).to_string();
+            if sequence {
+                marks.push((key_text.clone(), i));
+            }
+            let group_key = (conjunct.text.clone(), key_text);
             let event_ref = event_ref(event, &conjunct.fields, self.query.timestamp_field());
             if !self.conditions.contains_key(&group_key) && self.conditions.len() >= self.top * 4 {
-                self.more_conditions += 1;
+                if self.overflow.len() < MAX_KEYS || self.overflow.contains_key(&group_key) {
+                    *self.overflow.entry(group_key).or_insert(0) |= 1 << i.min(63);
+                }
                 continue;
             }
             let group = self
@@ -341,6 +357,55 @@ impl Explainer {
                 group.events.push(event_ref);
             }
         }
+        if !marks.is_empty() {
+            self.note_stages(marks);
+        }
+    }
+
+    /// Records, per key, the stages this one event reached or nearly reached.
+    fn note_stages(&mut self, mut marks: Vec<(String, usize)>) {
+        marks.sort();
+        let mut i = 0;
+        while i < marks.len() {
+            let key = marks[i].0.clone();
+            let mut mask = 0u64;
+            while i < marks.len() && marks[i].0 == key {
+                mask |= 1 << marks[i].1.min(63);
+                i += 1;
+            }
+            if self.key_stages.len() < MAX_KEYS || self.key_stages.contains_key(&key) {
+                let entry = self.key_stages.entry(key).or_insert((0, 0));
+                entry.0 |= mask;
+                entry.1 = entry.1.saturating_add(1);
+            }
+        }
+    }
+
+    /// Whether two or more events of `key` reached (or nearly reached) two or more stages: a near miss
+    /// there could have completed a sequence. Event queries (one stage) always qualify.
+    fn has_partner(&self, key: &str) -> bool {
+        self.query.stages().len() < 2
+            || self
+                .key_stages
+                .get(key)
+                .is_some_and(|(bits, events)| bits.count_ones() >= 2 && *events >= 2)
+    }
+
+    /// What the explainer holds: kept findings, their events, tracked keys, hosts and time
+    /// buckets. Bounded whatever the input size (see the module docs).
+    pub fn retained(&self) -> usize {
+        let events: usize = self.conditions.values().map(|g| g.events.len()).sum();
+        let buckets: usize = self
+            .hosts
+            .values()
+            .map(|h| h.buckets.len() + h.values.len())
+            .sum();
+        self.conditions.len()
+            + events
+            + self.overflow.len()
+            + self.key_stages.len()
+            + self.hosts.len()
+            + buckets
     }
 
     fn host(&mut self, host: String, ts: i64, event: &Event) {
@@ -398,6 +463,11 @@ impl Explainer {
         // Conditions: drop events that ended up in results.
         let mut conditions: Vec<Finding> = Vec::new();
         for ((conjunct, keys), g) in &self.conditions {
+            // A lone near miss (a task update, no other event under its keys) could not have
+            // formed a sequence: it is not "almost a match".
+            if !self.has_partner(keys) {
+                continue;
+            }
             let events: Vec<EventRef> = g
                 .events
                 .iter()
@@ -416,8 +486,13 @@ impl Explainer {
             });
         }
         push("near_miss.condition", conditions, &mut near, &mut more);
-        if self.more_conditions > 0 {
-            *more.entry("near_miss.condition".into()).or_insert(0) += self.more_conditions;
+        let beyond = self
+            .overflow
+            .keys()
+            .filter(|(_, k)| self.has_partner(k))
+            .count() as u64;
+        if beyond > 0 {
+            *more.entry("near_miss.condition".into()).or_insert(0) += beyond;
         }
         if is_sequence {
             let fresh = |relax: Relax, used: &HashSet<String>| -> Vec<Match> {
@@ -648,12 +723,7 @@ impl Explainer {
         if self.more_hosts > 0 {
             more.insert("coverage.host".into(), self.more_hosts);
         }
-        let any_stage_empty = is_sequence
-            && self
-                .query
-                .stages()
-                .iter()
-                .any(|s| !s.is_missing() && !candidates.iter().any(|(_, e)| s.matches(e)));
+
         let (verdict, text) = if matches > 0 {
             (Verdict::Matched, format!("{matches} match(es)."))
         } else if !near.is_empty() {
@@ -664,7 +734,7 @@ impl Explainer {
                     near.len()
                 ),
             )
-        } else if no_coverage || self.records == 0 || (any_stage_empty && candidates.is_empty()) {
+        } else if no_coverage || self.records == 0 {
             (Verdict::NoCoverage, "No match: the data could never show it (a field the rule reads is missing from every record, or no event can take part).".to_string())
         } else {
             (

@@ -3,6 +3,7 @@
 
 mod cli;
 mod conformance;
+mod explain;
 mod lang;
 mod lang_conformance;
 mod lang_fuzz;

@@ -447,6 +447,13 @@ impl Session {
         Ok(x.finish(events, matches))
     }
 
+    /// How many items the explainer holds (0 without `explain`): bounded by its caps.
+    pub fn explain_retained(&self) -> usize {
+        self.explainer
+            .as_ref()
+            .map_or(0, crate::explain::Explainer::retained)
+    }
+
     /// The rule fields alert documents carry.
     pub fn rule_info(&self) -> crate::render::alerts::RuleInfo {
         crate::render::alerts::RuleInfo {

@@ -396,6 +396,15 @@ impl Correlator {
         Ok(out.into())
     }
 
+    /// Why didn't it fire? Near misses and coverage of the input read so far (the `explain`
+    /// option must be on), as `eqlite explain --output ndjson`: `{verdict, text, matches,
+    /// findings, more}`, each finding with a stable `kind`.
+    #[wasm_bindgen(unchecked_return_type = "Explanation")]
+    pub fn explain(&self) -> Result<JsValue, JsValue> {
+        let report = self.session.explain().map_err(|e| session_error(&e))?;
+        to_js_json(&report)
+    }
+
     /// Ends the input and returns `{ results, summary }`: the remaining results (after any
     /// `size`/`head`/`tail` limit) and what happened. The correlator takes no input after this.
     #[wasm_bindgen(unchecked_return_type = "{ results: EqlResult[]; summary: Summary }")]

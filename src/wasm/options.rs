@@ -138,7 +138,7 @@ pub(super) struct CorrelatorOptions {
 
 impl CorrelatorOptions {
     const KEYS: &'static str = "query, rule, format, reorderWindow, maxCandidates, exceptions, \
-                                prefilter, timeZone, views, simulate, timestampField, tiebreakerField, \
+                                prefilter, timeZone, views, simulate, explain, timestampField, tiebreakerField, \
                                 eventCategoryField, size, resultPosition";
 
     pub(super) fn from_js(options: &JsValue) -> Result<CorrelatorOptions, JsValue> {
@@ -169,6 +169,16 @@ impl CorrelatorOptions {
                 "prefilter" => session.prefilter = boolean(&key, &value)?,
                 "views" => views = boolean(&key, &value)?,
                 "simulate" => session.simulate = boolean(&key, &value)?,
+                "explain" if value.as_bool() == Some(true) => {
+                    session.explain = Some(crate::explain::DEFAULT_TOP);
+                }
+                "explain" if value.as_bool() == Some(false) || value.is_null() => {
+                    session.explain = None
+                }
+                "explain" => {
+                    let n = count(&key, &value)?;
+                    session.explain = Some(usize::try_from(n).unwrap_or(usize::MAX).max(1));
+                }
                 "timeZone" => session.time_zone = string(&key, &value)?,
                 _ if q.take(&key, &value)? => {}
                 _ => return Err(unknown(&key, Self::KEYS)),

@@ -46,6 +46,9 @@ export interface CorrelatorOptions extends QueryOptions {
   views?: boolean;
   /** Keep the candidate events so that `simulate()` can replay Kibana's schedule over them. */
   simulate?: boolean;
+  /** Collect near misses and coverage for `explain()` (a number: findings kept per kind, default
+   *  10). Reads every record (no pre-filter). */
+  explain?: boolean | number;
   /** Elastic rule exceptions, applied to events before matching: Kibana's exported exception
    *  items as JSON text (NDJSON, an array or one item) or as objects. */
   exceptions?: string | object | object[] | null;
@@ -100,6 +103,15 @@ export interface Simulation {
     missed_max_signals: number; suppressed: number; alerts: number; other_pairings: number };
   /** Kibana's alert documents: building blocks then the shell, per alert group. */
   alerts: { _id: string; _source: Record<string, unknown> }[];
+}
+/** One finding of explain(); `kind` is stable (see `eqlite explain --help`). */
+export type Finding = { kind:
+  | "near_miss.condition" | "near_miss.maxspan" | "near_miss.until" | "near_miss.key_case"
+  | "near_miss.open" | "coverage.field" | "coverage.host" | "coverage.gap"; [field: string]: unknown };
+/** What explain() returns. */
+export interface Explanation {
+  verdict: "matched" | "near_misses" | "no_coverage" | "nothing";
+  text: string; matches: number; findings: Finding[]; more: Record<string, number>;
 }
 /** One exception item as parseExceptions() reads it: Kibana's JSON and the item in words. */
 export interface ExceptionInfo { item: Record<string, unknown>; text: string }

@@ -9,6 +9,10 @@ import { ResultsTable, toRow } from './results.js';
 import { renderDetail } from './detail.js';
 import { renderTimeline } from './timeline.js';
 import { renderSchedule } from './schedule.js';
+import { renderNearMisses } from './near-misses.js';
+
+/** Inputs up to this size are explained (near misses, coverage) on every run. */
+const EXPLAIN_BYTES = 64e6;
 import { ExceptionsPanel } from './exceptions-panel.js';
 import { toNdjson, toHtmlReport } from './export.js';
 
@@ -61,6 +65,7 @@ export class EqliteTriage extends HTMLElement {
     this.timeline = $('div', { id: 'timeline' });
     this.detail = $('div', { id: 'detail' });
     this.schedule = $('div', { id: 'schedule' });
+    this.nearMisses = $('div', { id: 'near-misses' });
     const exceptionsSection = $('section', { class: 'panel exceptions', 'aria-labelledby': 'exceptions-heading' });
     this.dropHint = $('div', { class: 'drop-hint', hidden: true, 'aria-hidden': 'true' }, 'Drop files to check them');
 
@@ -95,6 +100,7 @@ export class EqliteTriage extends HTMLElement {
       $('footer', { class: 'muted' }, 'eqlite ', $('span', { id: 'version' })),
       this.dropHint,
     );
+    tableSection.after($('section', { class: 'panel near-miss-panel', 'aria-labelledby': 'near-miss-heading' }, $('h2', { id: 'near-miss-heading' }, 'Near misses'), this.nearMisses));
     tableSection.append($('div', { class: 'heading-row' }, $('h2', { id: 'matches-heading' }, 'Matches'), $('div', { class: 'exports', role: 'group', 'aria-label': 'Export matches' }, 'Export: ', this.exportButtons)));
     this.table = new ResultsTable(tableSection, { onSelect: (row) => this.select(row), onExclude: (f, v) => this.exclude(f, v) });
     this.exceptions = new ExceptionsPanel(exceptionsSection, { engine: this.engine, onChange: () => this.rerun() });
@@ -102,6 +108,7 @@ export class EqliteTriage extends HTMLElement {
     renderDetail(this.detail, null);
     renderTimeline(this.timeline, [], {});
     renderSchedule(this.schedule, null);
+    renderNearMisses(this.nearMisses, null);
 
     this.runButton.addEventListener('click', () => this.run());
     this.cancelButton.addEventListener('click', () => this.cancel());
@@ -202,8 +209,11 @@ export class EqliteTriage extends HTMLElement {
       return;
     }
     const what = this.inputs();
+    const size = what.inputs.reduce((sum, i) => sum + (i.file ? i.file.size : i.text.length), 0);
+    const explain = this.forceExplain || size <= EXPLAIN_BYTES;
+    this.forceExplain = false;
     const items = this.exceptions.items;
-    const state = { results: [], messages: [], source: what.source, items, texts: this.exceptions.texts };
+    const state = { results: [], messages: [], source: what.source, items, texts: this.exceptions.texts, explain };
     this.runButton.disabled = true;
     this.cancelButton.hidden = false;
     this.progress.hidden = false;
@@ -213,7 +223,7 @@ export class EqliteTriage extends HTMLElement {
     this.notice.hidden = true;
     this.setStatus(`Reading ${what.inputs.length === 1 ? what.inputs[0].name : what.source}…`);
     this.runId = this.engine.run(
-      { rule, exceptions: items.length ? JSON.stringify(items) : null, inputs: what.inputs },
+      { rule, exceptions: items.length ? JSON.stringify(items) : null, inputs: what.inputs, explain },
       {
         progress: (m) => this.showProgress(m),
         results: (m) => state.results.push(...m.results),
@@ -257,6 +267,7 @@ export class EqliteTriage extends HTMLElement {
       this.exportButtons.forEach((b) => (b.disabled = true));
       this.select(null);
       renderSchedule(this.schedule, null);
+      renderNearMisses(this.nearMisses, null);
       this.setStatus(`Cancelled after ${(m.elapsedMs / 1000).toFixed(1)} s; nothing was kept from the partial run.`);
       if (this.pending) {
         this.pending = false;
@@ -277,6 +288,14 @@ export class EqliteTriage extends HTMLElement {
     this.exportButtons.forEach((b) => (b.disabled = this.rows.length === 0));
     this.exceptions.showCounts(state.items.length ? summary.exceptions : null, summary.suppressed_matches);
     renderSchedule(this.schedule, m.schedule);
+    this.explanation = m.explanation;
+    renderNearMisses(this.nearMisses, m.explanation, {
+      skipped: !state.explain,
+      onExplain: () => {
+        this.forceExplain = true;
+        this.run();
+      },
+    });
     this.problemLines = this.renderProblems(state.messages, m.warnings);
     this.statusText = this.describe(summary, state, m);
     this.setStatus(this.statusText);
@@ -303,7 +322,9 @@ export class EqliteTriage extends HTMLElement {
     if (summary.skipped) parts.push(`${plural(summary.skipped, 'event')} had no usable @timestamp and were skipped`);
     if (summary.late) parts.push(`${plural(summary.late, 'event')} arrived too far out of time order to be correlated`);
     const tail = state.items.length ? `; ${count(summary.suppressed_matches)} suppressed by ${plural(state.items.length, 'exception')}` : '';
-    return `${parts.join('; ')}. ${plural(this.rows.length, 'match', 'matches')}${tail}.`;
+    // No match: which of the three cases (the engine's verdict), when near misses were collected.
+    const why = this.rows.length === 0 && m.explanation ? ` ${m.explanation.text}` : '';
+    return `${parts.join('; ')}. ${plural(this.rows.length, 'match', 'matches')}${tail}.${why}`;
   }
 
   select(row) {
@@ -357,6 +378,7 @@ export class EqliteTriage extends HTMLElement {
     this.problems.replaceChildren();
     this.select(null);
     renderSchedule(this.schedule, null);
+    renderNearMisses(this.nearMisses, null);
     this.setStatus('Cleared.');
   }
 }

@@ -63,10 +63,10 @@ export class Engine {
    * {name, text}; `handlers` get progress, results, messages and done messages.
    * Returns the run id (for cancel).
    */
-  run({ rule, exceptions, inputs }, handlers) {
+  run({ rule, exceptions, inputs, explain }, handlers) {
     const runId = this.nextId++;
     this.runs.set(runId, handlers);
-    this.worker.postMessage({ type: 'run', runId, rule, exceptions, inputs });
+    this.worker.postMessage({ type: 'run', runId, rule, exceptions, inputs, explain });
     return runId;
   }
 

@@ -5,9 +5,9 @@
 // per-exception counts), and the CSV / text-table exports. No engine logic lives here.
 //
 // Messages in:  init | validate {id, query} | rule {id, toml} | exceptions {id, text}
-//               | run {runId, rule, exceptions, inputs} | cancel {runId}
+//               | run {runId, rule, exceptions, inputs, explain} | cancel {runId}
 // Messages out: ready | fatal | validated | rule | exceptions | progress | results | messages
-//               | done {summary, warnings, csv, table, schedule} (or {error} / {cancelled})
+//               | done {summary, warnings, csv, table, schedule, explanation} (or {error} / {cancelled})
 
 let api;
 const cancelled = new Set();
@@ -42,21 +42,24 @@ function answer(type, id, call) {
 }
 
 /** Correlator options for a run: the rule or query, the exceptions, and the results' views. */
-function correlatorOptions(rule, exceptions) {
+function correlatorOptions(rule, exceptions, explain) {
   const options = rule.query !== undefined ? { query: rule.query } : { rule: rule.rule };
   // The engine's default: the exact batch answer whatever the input order, holding only the
   // events some stage can use (memory follows them, not the input size).
   options.views = true;
   // Keep the candidate events, so the run can also replay Kibana's schedule (simulate()).
   options.simulate = true;
+  // Near misses and coverage need every record parsed (no pre-filter): the page asks for them
+  // on inputs of moderate size, or when the user asks.
+  if (explain) options.explain = true;
   if (exceptions) options.exceptions = exceptions;
   return options;
 }
 
-async function run({ runId, rule, exceptions, inputs }) {
+async function run({ runId, rule, exceptions, inputs, explain }) {
   let c;
   try {
-    c = new api.Correlator(correlatorOptions(rule, exceptions));
+    c = new api.Correlator(correlatorOptions(rule, exceptions, explain));
   } catch (error) {
     post({ type: 'done', runId, error: errorInfo(error) });
     return;
@@ -132,6 +135,7 @@ async function run({ runId, rule, exceptions, inputs }) {
       // What Kibana's detection engine would have alerted: the rule's schedule as it is, and
       // spread over ten phases (which matches depend on when the runs happen to fall).
       schedule: { at: c.simulate()[0], phases: c.simulate({ phases: 10 }).map(({ alerts, runs, ...rest }) => rest) },
+      explanation: explain ? c.explain() : null,
       csv: c.exportCsv(),
       table: c.exportTable(),
       elapsedMs: performance.now() - started,
