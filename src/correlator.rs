@@ -10,6 +10,7 @@
 use crate::compile::{JoinKey, Query, QueryKind, ResultPosition};
 use crate::error::{Error, ErrorKind};
 use crate::event::{Event, Provenance};
+use crate::sample::Sampler;
 use crate::sequence::{
     Completed, Hit, Matcher, MatcherSpec, Ordinal, ReorderBuffer, ResultLimit, SortValue, Then,
 };
@@ -137,6 +138,8 @@ pub struct Correlator {
     failed: Option<Error>,
     /// What-if knobs for near-miss reports (`crate::explain`); all off for real runs.
     relax: Relax,
+    /// `sample` queries: the documents kept per filter and join key.
+    sampler: Option<Sampler>,
 }
 
 /// What-if variants of a query's sequence rules, for explaining near misses: each turns one
@@ -239,8 +242,11 @@ impl Correlator {
         })
         .with_max_open(Some(DEFAULT_MAX_OPEN_SEQUENCES));
         let passthrough = query.kind() == QueryKind::Event && query.limit().is_none();
+        let sampler = (query.kind() == QueryKind::Sample)
+            .then(|| Sampler::new(query.stages().len(), query.max_samples_per_key()));
         Self {
-            is_sequence: query.kind() == QueryKind::Sequence,
+            sampler,
+            is_sequence: query.kind() != QueryKind::Event,
             summary: Summary {
                 stage_hits: vec![0; query.stages().len()],
                 ..Summary::default()
@@ -340,7 +346,7 @@ impl Correlator {
         self
     }
 
-    /// Whether results are sequences (with join keys) rather than single events.
+    /// Whether results are sequences or samples (with join keys) rather than single events.
     pub fn is_sequence(&self) -> bool {
         self.is_sequence
     }
@@ -393,6 +399,28 @@ impl Correlator {
         let input = self.summary.events_seen;
         self.summary.events_seen += 1;
         if self.finished || self.limit.is_complete() {
+            return;
+        }
+        let event = self.query.index_event(event);
+        if let Some(sampler) = &mut self.sampler {
+            // samples need no timestamp and no ordering (see `sample.rs`)
+            let stages: Vec<Vec<JoinKey>> = self
+                .query
+                .stages()
+                .iter()
+                .zip(self.summary.stage_hits.iter_mut())
+                .map(|(stage, hits)| {
+                    if !stage.matches(&event) {
+                        return Vec::new();
+                    }
+                    let keys = stage.join_keys(&event);
+                    *hits += u64::from(!keys.is_empty());
+                    keys
+                })
+                .collect();
+            if stages.iter().any(|k| !k.is_empty()) {
+                sampler.push(&Arc::new(event), &stages);
+            }
             return;
         }
         let timestamp = match self.timestamp(&event) {
@@ -484,6 +512,12 @@ impl Correlator {
         if self.finished {
             return out;
         }
+        if let Some(sampler) = &mut self.sampler {
+            out = sampler.finish(self.query.limit().map(|(_, n)| n));
+            self.summary.matches += out.len() as u64;
+            self.finished = true;
+            return out;
+        }
         let mut released = Vec::new();
         self.reorder.finish(&mut released);
         self.correlate(released, &mut out);
@@ -500,7 +534,8 @@ impl Correlator {
     /// Counts so far (see [`Summary`]).
     pub fn summary(&self) -> Summary {
         let mut summary = self.summary.clone();
-        summary.open_sequences = self.matcher.open_sequences();
+        summary.open_sequences =
+            self.matcher.open_sequences() + self.sampler.as_ref().map_or(0, Sampler::open_keys);
         summary.refused_sequences = self.matcher.refused();
         summary.buffered = self.reorder.len();
         summary
@@ -510,6 +545,22 @@ impl Correlator {
     /// value, as Elasticsearch requires of the timestamp field.
     fn timestamp(&self, event: &Event) -> Result<i64, String> {
         let field = self.query.timestamp_field();
+        if let Some((typed, values)) = event.typed(field) {
+            // a mapped date field: its indexed value is epoch ms (ns for date_nanos)
+            if let crate::eval::typed::Kind::Date { nanos } = typed.kind {
+                return match values {
+                    [] => Err(format!("no {field} value (as the mapping reads it)")),
+                    [value] => value
+                        .as_i64()
+                        .map(|v| if nanos { v.div_euclid(1_000_000) } else { v })
+                        .ok_or_else(|| format!("{field}: not a date")),
+                    _ => Err(format!(
+                        "{field} holds {} values (it must hold one)",
+                        values.len()
+                    )),
+                };
+            }
+        }
         let values = event.values(field);
         match values.as_slice() {
             [] => Err(format!("no {field} value")),

@@ -5,6 +5,7 @@
 //! exports mix both shapes: `{"a.b": 1}` and `{"a": {"b": 1}}` address the same field `a.b`,
 //! arrays are multi-valued fields, and arrays of objects are flattened (no `nested` mapping).
 
+use crate::eval::typed::{FieldType, Indexed};
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -23,6 +24,10 @@ pub struct Provenance {
     /// Byte offset of the record's first byte in the file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
+    /// The Elasticsearch index the record came from (the `_index` of a search hit), which
+    /// decides the mapping that types it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub index: Option<Arc<str>>,
 }
 
 /// One event: a JSON object plus its provenance.
@@ -30,13 +35,21 @@ pub struct Provenance {
 pub struct Event {
     source: Map<String, Value>,
     provenance: Provenance,
+    /// With an index mapping: the mapped fields the query reads, as Elasticsearch indexed
+    /// them ([`Query::index_event`](crate::Query::index_event)). Lookups of those fields read
+    /// here; `source` (what results show) is unchanged.
+    indexed: Option<Arc<Indexed>>,
 }
 
 impl Event {
     /// Wraps a JSON object. Non-object documents are not events; readers report them as
     /// unreadable records instead of building an `Event`.
     pub fn new(source: Map<String, Value>, provenance: Provenance) -> Self {
-        Self { source, provenance }
+        Self {
+            source,
+            provenance,
+            indexed: None,
+        }
     }
 
     /// Builds an event from any JSON value, or `None` when it is not an object.
@@ -71,7 +84,42 @@ impl Event {
     /// returns `false`. Values are scalars (string, number, bool): `null`s, empty arrays and
     /// objects are not field values in Elasticsearch, so a field holding only those is missing.
     pub fn for_each_value<'a>(&'a self, path: &str, visit: &mut dyn FnMut(&'a Value) -> bool) {
-        let _ = in_object(&self.source, path, visit);
+        if let Some((_, values)) = self.indexed.as_ref().and_then(|i| i.get(path)) {
+            for v in values {
+                if !leaves(v, visit) {
+                    return;
+                }
+            }
+            return;
+        }
+        let _ = in_object(&self.source, path, false, visit);
+    }
+
+    /// The document's own values of `path` (ignoring any indexed view), explicit `null`s
+    /// included: what a mapping's `null_value` applies to.
+    pub fn source_values_with_nulls(&self, path: &str) -> Vec<&Value> {
+        let mut out = Vec::new();
+        let _ = in_object(&self.source, path, true, &mut |v| {
+            out.push(v);
+            true
+        });
+        out
+    }
+
+    /// The indexed view, if the event was indexed with a mapping.
+    pub fn indexed(&self) -> Option<&Indexed> {
+        self.indexed.as_deref()
+    }
+
+    /// The mapped type and indexed values of `path`, when the event has an indexed view that
+    /// maps it.
+    pub fn typed(&self, path: &str) -> Option<(&FieldType, &[Value])> {
+        self.indexed.as_ref().and_then(|i| i.get(path))
+    }
+
+    /// Attaches an indexed view (see [`Event::indexed`]).
+    pub fn set_indexed(&mut self, indexed: Option<Indexed>) {
+        self.indexed = indexed.map(Arc::new);
     }
 
     /// All values of the dotted field `path` (see [`Event::for_each_value`]).
@@ -99,7 +147,7 @@ impl Event {
 /// the `_source` of a result object, with the same resolution rules as [`Event::values`].
 pub fn values_in<'a>(source: &'a Map<String, Value>, path: &str) -> Vec<&'a Value> {
     let mut out = Vec::new();
-    let _ = in_object(source, path, &mut |v| {
+    let _ = in_object(source, path, false, &mut |v| {
         out.push(v);
         true
     });
@@ -112,16 +160,22 @@ pub fn values_in<'a>(source: &'a Map<String, Value>, path: &str) -> Vec<&'a Valu
 fn in_object<'a>(
     object: &'a Map<String, Value>,
     rest: &str,
+    nulls: bool,
     visit: &mut dyn FnMut(&'a Value) -> bool,
 ) -> bool {
     if let Some(value) = object.get(rest) {
-        if !leaves(value, visit) {
+        let more = if nulls {
+            leaves_with_nulls(value, visit)
+        } else {
+            leaves(value, visit)
+        };
+        if !more {
             return false;
         }
     }
     for (dot, _) in rest.match_indices('.') {
         if let Some(value) = object.get(&rest[..dot]) {
-            if !descend(value, &rest[dot + 1..], visit) {
+            if !descend(value, &rest[dot + 1..], nulls, visit) {
                 return false;
             }
         }
@@ -129,10 +183,15 @@ fn in_object<'a>(
     true
 }
 
-fn descend<'a>(value: &'a Value, rest: &str, visit: &mut dyn FnMut(&'a Value) -> bool) -> bool {
+fn descend<'a>(
+    value: &'a Value,
+    rest: &str,
+    nulls: bool,
+    visit: &mut dyn FnMut(&'a Value) -> bool,
+) -> bool {
     match value {
-        Value::Object(object) => in_object(object, rest, visit),
-        Value::Array(items) => items.iter().all(|item| descend(item, rest, visit)),
+        Value::Object(object) => in_object(object, rest, nulls, visit),
+        Value::Array(items) => items.iter().all(|item| descend(item, rest, nulls, visit)),
         _ => true,
     }
 }
@@ -142,6 +201,14 @@ fn leaves<'a>(value: &'a Value, visit: &mut dyn FnMut(&'a Value) -> bool) -> boo
         Value::Null | Value::Object(_) => true,
         Value::Array(items) => items.iter().all(|item| leaves(item, visit)),
         scalar => visit(scalar),
+    }
+}
+
+fn leaves_with_nulls<'a>(value: &'a Value, visit: &mut dyn FnMut(&'a Value) -> bool) -> bool {
+    match value {
+        Value::Object(_) => true,
+        Value::Array(items) => items.iter().all(|item| leaves_with_nulls(item, visit)),
+        other => visit(other),
     }
 }
 

@@ -19,7 +19,9 @@ pub mod error;
 pub mod eval;
 pub mod span;
 pub mod syntax;
-pub use compile::{JoinKey, KeyValue, Query, QueryBuilder, QueryKind, ResultPosition, Stage};
+pub use compile::{
+    JoinKey, KeyValue, Mapping, Query, QueryBuilder, QueryKind, ResultPosition, Stage,
+};
 pub use error::{Error, ErrorKind};
 pub use span::Span;
 
@@ -27,6 +29,7 @@ pub use span::Span;
 pub mod correlator;
 pub mod output;
 pub mod rules;
+mod sample;
 pub mod sequence;
 pub mod time;
 pub use correlator::{Correlator, LateEvent, Match, MatchEvent, SkippedEvent, Summary};

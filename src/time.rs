@@ -38,6 +38,52 @@ impl Timestamp {
     pub fn sub_milli_nanos(&self) -> u32 {
         self.sub_milli_nanos
     }
+
+    /// Epoch nanoseconds (what a `date_nanos` field stores), `None` outside `i64`.
+    pub fn nanos(&self) -> Option<i64> {
+        self.millis
+            .checked_mul(1_000_000)?
+            .checked_add(i64::from(self.sub_milli_nanos))
+    }
+
+    /// An instant from epoch nanoseconds.
+    pub fn from_nanos(nanos: i64) -> Self {
+        Self {
+            millis: nanos.div_euclid(1_000_000),
+            sub_milli_nanos: nanos.rem_euclid(1_000_000) as u32,
+        }
+    }
+
+    /// `yyyy-MM-ddTHH:mm:ss.SSSZ` (Elasticsearch's rendering of a `date` value), with nine
+    /// fraction digits instead of three when `nanos` (a `date_nanos` value).
+    pub fn to_iso(&self, nanos: bool) -> String {
+        let (days, ms) = (
+            self.millis.div_euclid(86_400_000),
+            self.millis.rem_euclid(86_400_000),
+        );
+        let (y, m, d) = civil_from_days(days);
+        let (h, min, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        if nanos {
+            let frac = milli * 1_000_000 + i64::from(self.sub_milli_nanos);
+            format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{frac:09}Z")
+        } else {
+            format!("{y:04}-{m:02}-{d:02}T{h:02}:{min:02}:{s:02}.{milli:03}Z")
+        }
+    }
+}
+
+/// The proleptic Gregorian (year, month, day) of a day count since 1970-01-01 (Hinnant).
+pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
 /// Why a value is not a timestamp; the message names the value so the user can find it.
@@ -292,7 +338,7 @@ fn is_leap(year: i64) -> bool {
     (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
 }
 
-fn days_in_month(year: i64, month: u32) -> u32 {
+pub(crate) fn days_in_month(year: i64, month: u32) -> u32 {
     match month {
         2 if is_leap(year) => 29,
         2 => 28,
@@ -303,7 +349,7 @@ fn days_in_month(year: i64, month: u32) -> u32 {
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant, "chrono-Compatible Low-Level
 /// Date Algorithms").
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+pub(crate) fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;

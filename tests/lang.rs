@@ -341,3 +341,122 @@ fn query_is_clone_send_sync() {
         std::thread::spawn(move || q.stages()[0].matches(&event(json!({"a": "xyz"})))).join();
     assert_eq!(moved.ok(), Some(true));
 }
+
+#[test]
+fn sample_queries_compile_with_elasticsearch_restrictions() {
+    let q =
+        Query::new("sample by host [any where true] by os [process where pid > 1] by os").unwrap();
+    assert_eq!(q.kind(), QueryKind::Sample);
+    assert_eq!(q.join_key_names(), vec!["host", "os"]);
+    for (text, message) in [
+        ("sample by h [any where true]", "minimum of 2"),
+        (
+            "sample by h [any where true] [any where true] | head 1",
+            "Pipes",
+        ),
+        (
+            "sample by h with maxspan=1m [any where true] [any where true]",
+            "'['",
+        ),
+        (
+            "sample by h [any where true] by a [any where true]",
+            "Inconsistent",
+        ),
+        (
+            "sample by h [any where true] with runs=2 [any where true]",
+            "<EOF>",
+        ),
+        ("sample by h [any where true] ![any where true]", "<EOF>"),
+    ] {
+        let e = Query::new(text).unwrap_err().to_string();
+        assert!(e.contains(message), "{text}: {e}");
+    }
+    assert!(QueryBuilder::new()
+        .max_samples_per_key(0)
+        .build("sample [a where true] [b where true]")
+        .is_err());
+}
+
+/// Samples: join keys in ascending order (a missing optional key first), distinct documents
+/// per sample, no timestamp needed, `max_samples_per_key` and `size`.
+#[test]
+fn samples_follow_elasticsearch() {
+    let docs = [
+        json!({"id": 1, "event": {"category": "a"}, "host": "b", "os": "x"}),
+        json!({"id": 2, "event": {"category": "b"}, "host": "b"}),
+        json!({"id": 3, "event": {"category": "a"}, "host": "A"}),
+        json!({"id": 4, "event": {"category": "b"}, "host": "A", "os": "y"}),
+        json!({"id": 5, "event": {"category": "a"}, "host": "b", "os": "x"}),
+        json!({"id": 6, "event": {"category": "b"}, "host": "b", "os": "x"}),
+    ];
+    let run = |text: &str, max: usize, size: Option<usize>| -> Vec<Vec<i64>> {
+        let q = QueryBuilder::new()
+            .max_samples_per_key(max)
+            .size(size)
+            .build(text)
+            .unwrap();
+        let mut c = q.correlator();
+        let mut out = Vec::new();
+        for d in &docs {
+            out.extend(c.push(event(d.clone())).unwrap());
+        }
+        out.extend(c.finish());
+        out.iter()
+            .map(|m| {
+                m.events
+                    .iter()
+                    .map(|e| e.event.first_value("id").unwrap().as_i64().unwrap())
+                    .collect()
+            })
+            .collect()
+    };
+    let q = "sample by host [a where true] [b where true]";
+    assert_eq!(run(q, 1, None), [vec![3, 4], vec![1, 2]]);
+    assert_eq!(
+        run(q, 3, None),
+        [vec![3, 4], vec![1, 2], vec![1, 6], vec![5, 2]]
+    );
+    assert_eq!(run(q, 3, Some(2)), [vec![3, 4], vec![1, 2]]);
+    let q = "sample by host, ?os [a where true] [b where true]";
+    assert_eq!(run(q, 1, None), [vec![1, 6]]);
+    let q = "sample by ?os [any where true] [any where true]";
+    assert_eq!(run(q, 1, None), [vec![2, 3], vec![1, 5]]);
+}
+
+/// A mapping types fields as Elasticsearch indexes them; without one, JSON types decide.
+#[test]
+fn mappings_type_fields() {
+    let mapping = eqlite::Mapping::from_json(
+        r#"{"my-index": {"mappings": {"properties": {
+            "pid": {"type": "keyword"},
+            "port": {"type": "long"},
+            "name": {"type": "text", "fields": {"keyword": {"type": "keyword", "ignore_above": 4}}},
+            "t": {"type": "date", "format": "dd-MM-yyyy"},
+            "cat": {"type": "alias", "path": "kind"}}}}}"#,
+    )
+    .unwrap();
+    let doc =
+        event(json!({"pid": 5, "port": "80", "name": "toolong", "t": "02-01-1970", "kind": "x"}));
+    let check = |text: &str, with: bool| {
+        // the category field is an alias of `kind` in the mapping
+        let b = QueryBuilder::new().event_category_field(if with { "cat" } else { "kind" });
+        let q = if with {
+            b.mapping(Some(mapping.clone()))
+        } else {
+            b
+        }
+        .build(text)
+        .unwrap();
+        q.stages()[0].matches(&q.index_event(doc.clone()))
+    };
+    for (text, with_mapping, without) in [
+        (r#"x where pid == "5""#, true, false),
+        ("x where port == 80", true, false),
+        (r#"x where name == "toolong""#, false, true),
+        (r#"x where t == "02-01-1970""#, true, true),
+        (r#"x where t > "10-01-1969""#, true, false),
+    ] {
+        assert_eq!(check(text, true), with_mapping, "{text} with the mapping");
+        assert_eq!(check(text, false), without, "{text} without");
+    }
+}

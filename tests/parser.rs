@@ -81,7 +81,7 @@ fn span_problems(ast: &Ast, len: usize) -> Vec<String> {
     let mut keys = Vec::new();
     match &ast.body {
         Body::Event(f) => filters.push((f, whole)),
-        Body::Sequence(seq) => {
+        Body::Sequence(seq) | Body::Sample(seq) => {
             if !whole.contains(seq.span) {
                 problems.push("sequence span outside query".into());
             }

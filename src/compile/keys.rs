@@ -92,15 +92,22 @@ impl JoinKey {
 }
 
 /// All key combinations of `event` (cartesian product over multi-valued fields, sorted and
-/// deduplicated per field); empty when a non-optional key field is missing.
-pub(crate) fn join_keys(event: &Event, keys: &[FieldRef]) -> Vec<JoinKey> {
+/// deduplicated per field); empty when a non-optional key field is missing. With an indexed
+/// view, mapped key fields give their indexed values ([`crate::eval::typed::FieldType::key_value`]).
+pub(crate) fn join_keys(event: &Event, keys: &[FieldRef], sample: bool) -> Vec<JoinKey> {
     let mut per_key: Vec<Vec<KeyValue>> = Vec::with_capacity(keys.len());
     for key in keys {
-        let mut values: Vec<KeyValue> = event
-            .values(&key.path)
-            .into_iter()
-            .filter_map(KeyValue::from_json)
-            .collect();
+        let mut values: Vec<KeyValue> = match event.typed(&key.path) {
+            Some((field, indexed)) => indexed
+                .iter()
+                .filter_map(|v| KeyValue::from_json(&field.key_value(v, sample)))
+                .collect(),
+            None => event
+                .values(&key.path)
+                .into_iter()
+                .filter_map(KeyValue::from_json)
+                .collect(),
+        };
         values.sort();
         values.dedup();
         if values.is_empty() {

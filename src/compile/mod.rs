@@ -7,9 +7,11 @@
 mod keys;
 mod literals;
 mod lower;
+mod mapping;
 mod script;
 
 pub use keys::{JoinKey, KeyValue, OrderedFloat, MAX_JOIN_KEY_COMBINATIONS};
+pub use mapping::{IndexMapping, Mapping};
 
 use crate::error::{Error, ErrorKind};
 use crate::eval::{Cond, FieldRef};
@@ -46,7 +48,23 @@ pub enum QueryKind {
     Event,
     /// `sequence [...] [...]`.
     Sequence,
+    /// `sample by ... [...] [...]`.
+    Sample,
 }
+
+impl QueryKind {
+    /// `"event"`, `"sequence"` or `"sample"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            QueryKind::Event => "event",
+            QueryKind::Sequence => "sequence",
+            QueryKind::Sample => "sample",
+        }
+    }
+}
+
+/// Elasticsearch's default `max_samples_per_key`.
+pub const DEFAULT_MAX_SAMPLES_PER_KEY: usize = 1;
 
 /// Options for compiling a query (the Elasticsearch EQL search request parameters that change
 /// results). Setters take and return `self`.
@@ -57,6 +75,8 @@ pub struct QueryBuilder {
     event_category_field: String,
     size: Option<usize>,
     result_position: ResultPosition,
+    max_samples_per_key: usize,
+    mapping: Option<Arc<Mapping>>,
 }
 
 impl Default for QueryBuilder {
@@ -74,7 +94,23 @@ impl QueryBuilder {
             event_category_field: "event.category".into(),
             size: None,
             result_position: ResultPosition::Tail,
+            max_samples_per_key: DEFAULT_MAX_SAMPLES_PER_KEY,
+            mapping: None,
         }
+    }
+
+    /// How many samples one join-key combination may give (ES `max_samples_per_key`; default
+    /// 1; must be at least 1). Only `sample` queries use it.
+    pub fn max_samples_per_key(mut self, n: usize) -> Self {
+        self.max_samples_per_key = n;
+        self
+    }
+
+    /// The index mapping(s) that type the events' fields (see [`Mapping`]); `None` (the
+    /// default) compares the JSON values as they are.
+    pub fn mapping(mut self, mapping: Option<Mapping>) -> Self {
+        self.mapping = mapping.filter(|m| !m.is_empty()).map(Arc::new);
+        self
     }
 
     /// The field that orders events (ES `timestamp_field`; default `@timestamp`).
@@ -137,6 +173,12 @@ impl QueryBuilder {
                 "Option [tiebreaker_field] must not be empty",
             ));
         }
+        if self.max_samples_per_key == 0 {
+            return Err(Error::new(
+                ErrorKind::Option,
+                "max_samples_per_key must be greater than 0",
+            ));
+        }
         let tree = crate::syntax::parse(text)?;
         let lower = lower::Lowerer { src: text };
         let category_field: Arc<str> = self.event_category_field.as_str().into();
@@ -145,6 +187,48 @@ impl QueryBuilder {
             Body::Event(filter) => {
                 let stage = compile_stage(&lower, filter, &[], false, &category_field)?;
                 (QueryKind::Event, vec![stage], None, None)
+            }
+            Body::Sample(seq) => {
+                if let Some(pipe) = tree.pipes.first() {
+                    return Err(Error::new(
+                        ErrorKind::Unsupported,
+                        "Pipes are not supported for sample queries; use the size option",
+                    )
+                    .with_span(pipe.span));
+                }
+                let shared = key_fields(seq.by.as_ref())?;
+                let first_by = seq
+                    .stages
+                    .first()
+                    .and_then(|s| s.by.as_ref())
+                    .or(seq.by.as_ref())
+                    .map(|k| k.span);
+                let expected = shared.len()
+                    + seq
+                        .stages
+                        .first()
+                        .map_or(0, |s| s.by.as_ref().map_or(0, |k| k.keys.len()));
+                let mut stages = Vec::new();
+                for stage in &seq.stages {
+                    check_keys(stage, &shared, expected, first_by)?;
+                    let mut compiled =
+                        compile_sequence_stage(&lower, stage, &shared, &category_field)?;
+                    if let Some(inner) = Arc::get_mut(&mut compiled.inner) {
+                        inner.sample = true;
+                    }
+                    stages.push(compiled);
+                }
+                if stages.len() < 2 {
+                    return Err(Error::new(
+                        ErrorKind::Semantic,
+                        format!(
+                            "A sample requires a minimum of 2 queries, found [{}]",
+                            stages.len()
+                        ),
+                    )
+                    .with_span(seq.span));
+                }
+                (QueryKind::Sample, stages, None, None)
             }
             Body::Sequence(seq) => {
                 let shared = key_fields(seq.by.as_ref())?;
@@ -246,6 +330,16 @@ impl QueryBuilder {
                 (QueryKind::Sequence, stages, until, maxspan_ms)
             }
         };
+        let mut mapped_paths: Vec<String> = Vec::new();
+        if self.mapping.is_some() {
+            mapped_paths.push(self.timestamp_field.clone());
+            mapped_paths.extend(self.tiebreaker_field.clone());
+            for stage in stages.iter().chain(until.as_ref()) {
+                stage.for_each_field(&mut |f| mapped_paths.push(f.to_string()));
+            }
+            mapped_paths.sort();
+            mapped_paths.dedup();
+        }
         Ok(Query {
             inner: Arc::new(Inner {
                 text: text.into(),
@@ -259,6 +353,9 @@ impl QueryBuilder {
                 tiebreaker_field: self.tiebreaker_field.clone(),
                 event_category_field: self.event_category_field.clone(),
                 tree,
+                max_samples_per_key: self.max_samples_per_key,
+                mapping: self.mapping.clone(),
+                mapped_paths,
             }),
         })
     }
@@ -374,6 +471,7 @@ fn compile_stage(
             missing,
             required_literals: required,
             conjuncts,
+            sample: false,
         }),
     })
 }
@@ -445,6 +543,8 @@ struct StageInner {
     missing: bool,
     required_literals: Vec<String>,
     conjuncts: Vec<Conjunct>,
+    /// A `sample` stage (date keys come out as epoch milliseconds, as from an aggregation).
+    sample: bool,
 }
 
 impl Stage {
@@ -515,7 +615,7 @@ impl Stage {
     /// optional key, an empty `Vec` if a non-optional key is missing, and `vec![JoinKey(vec![])]`
     /// for a stage without keys.
     pub fn join_keys(&self, event: &Event) -> Vec<JoinKey> {
-        keys::join_keys(event, &self.inner.keys)
+        keys::join_keys(event, &self.inner.keys, self.inner.sample)
     }
 
     /// Whether this is a missing-event stage (`![...]`).
@@ -577,6 +677,10 @@ struct Inner {
     tiebreaker_field: Option<String>,
     event_category_field: String,
     tree: ast::Query,
+    max_samples_per_key: usize,
+    mapping: Option<Arc<Mapping>>,
+    /// With a mapping: every field the query reads (what [`Query::index_event`] types).
+    mapped_paths: Vec<String>,
 }
 
 impl Query {
@@ -595,9 +699,47 @@ impl Query {
         &self.inner.tree
     }
 
-    /// Event query or sequence.
+    /// Event query, sequence or sample.
     pub fn kind(&self) -> QueryKind {
         self.inner.kind
+    }
+
+    /// `max_samples_per_key` (used by `sample` queries).
+    pub fn max_samples_per_key(&self) -> usize {
+        self.inner.max_samples_per_key
+    }
+
+    /// The index mapping the query types events with, if any.
+    pub fn mapping(&self) -> Option<&Mapping> {
+        self.inner.mapping.as_deref()
+    }
+
+    /// Types `event` with the mapping of its index (see [`Mapping`]): attaches the indexed
+    /// view of every mapped field the query reads, so that filters and join keys see the
+    /// values as Elasticsearch indexed them (aliases resolved, `null_value`, `ignore_above`,
+    /// numbers, booleans, dates, IPs, versions). The document itself is unchanged. Without a
+    /// mapping the event is returned as it is.
+    pub fn index_event(&self, mut event: Event) -> Event {
+        let Some(mapping) = &self.inner.mapping else {
+            return event;
+        };
+        let provenance = event.provenance();
+        let index = mapping.select(provenance.index.as_deref(), provenance.file.as_deref());
+        let mut fields = Vec::new();
+        for path in &self.inner.mapped_paths {
+            let Some((target, field)) = index.resolve_arc(path) else {
+                continue;
+            };
+            let values: Vec<serde_json::Value> = event
+                .source_values_with_nulls(target)
+                .into_iter()
+                .filter_map(|v| field.index(v))
+                .filter(|v| !v.is_null())
+                .collect();
+            fields.push((path.as_str().into(), Arc::clone(field), values));
+        }
+        event.set_indexed(Some(crate::eval::typed::Indexed { fields }));
+        event
     }
 
     /// The timestamp field.
@@ -674,6 +816,14 @@ impl Query {
     /// for ordinary characters conservatively (parse them). An empty list = no hint: any record
     /// may pass that filter, so nothing can be skipped.
     pub fn required_literals(&self) -> Vec<Vec<String>> {
+        if self.inner.mapping.is_some() {
+            // A mapping can make a record match through a value its text does not hold
+            // (`null_value`, dates, numbers as strings, aliases' targets): no hint.
+            return vec![
+                Vec::new();
+                self.inner.stages.len() + usize::from(self.inner.until.is_some())
+            ];
+        }
         self.inner
             .stages
             .iter()

@@ -23,6 +23,7 @@
 pub mod cidr;
 pub mod functions;
 pub mod lucene;
+pub mod typed;
 pub mod value;
 pub mod wildcard;
 
@@ -151,24 +152,38 @@ impl Cond {
         match self {
             Cond::Const(b) => Some(*b),
             Cond::Exists(f) => Some(event.has_field(&f.path)),
-            Cond::Term { field, values, ci } => any_value(event, field, |v| {
-                let v = Val::from_json(v);
-                values.iter().any(|lit| {
-                    if *ci {
-                        equals_ascii_ci(&v, lit)
-                    } else {
-                        equals(&v, lit)
-                    }
+            Cond::Term { field, values, ci } => {
+                let typed = typed_literals(event, field, values);
+                let values = typed.as_deref().unwrap_or(values);
+                any_value(event, field, |v| {
+                    let v = Val::from_json(v);
+                    values.iter().any(|lit| {
+                        if *ci {
+                            equals_ascii_ci(&v, lit)
+                        } else {
+                            equals(&v, lit)
+                        }
+                    })
                 })
-            }),
-            Cond::Range { field, op, value } => any_value(event, field, |v| {
-                compare(&Val::from_json(v), value).is_some_and(|o| match op {
-                    RangeOp::Lt => o.is_lt(),
-                    RangeOp::Le => o.is_le(),
-                    RangeOp::Gt => o.is_gt(),
-                    RangeOp::Ge => o.is_ge(),
+            }
+            Cond::Range { field, op, value } => {
+                let typed = match event.typed(&field.path) {
+                    Some((t, _)) => match t.literal(value) {
+                        Some(v) => Some(v),
+                        None => return Some(false),
+                    },
+                    None => None,
+                };
+                let value = typed.as_ref().unwrap_or(value);
+                any_value(event, field, |v| {
+                    compare(&Val::from_json(v), value).is_some_and(|o| match op {
+                        RangeOp::Lt => o.is_lt(),
+                        RangeOp::Le => o.is_le(),
+                        RangeOp::Gt => o.is_gt(),
+                        RangeOp::Ge => o.is_ge(),
+                    })
                 })
-            }),
+            }
             Cond::Wildcard {
                 field,
                 patterns,
@@ -226,6 +241,17 @@ impl Cond {
             }
         }
     }
+}
+
+/// The literals of a term query read against the field's mapped type, when the event was
+/// indexed with a mapping that maps the field (literals that cannot be values of it dropped).
+fn typed_literals(
+    event: &Event,
+    field: &FieldRef,
+    values: &[Val<'static>],
+) -> Option<Vec<Val<'static>>> {
+    let (t, _) = event.typed(&field.path)?;
+    Some(values.iter().filter_map(|v| t.literal(v)).collect())
 }
 
 /// "Any value matches" over a field; a missing optional field is unknown (`None`), a missing

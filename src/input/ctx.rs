@@ -71,6 +71,8 @@ pub(crate) struct Ctx {
     pub eventlike: u64,
     /// Records the literal pre-filter skipped unparsed (they provably cannot match).
     pub prefiltered: u64,
+    /// The `_index` of the Elasticsearch hit being unwrapped, if any.
+    pub index: Option<Arc<str>>,
 }
 
 impl Ctx {
@@ -91,6 +93,7 @@ impl Ctx {
             sysmon: 0,
             eventlike: 0,
             prefiltered: 0,
+            index: None,
         };
         if parsed.is_none() {
             ctx.error(
@@ -153,6 +156,7 @@ impl Ctx {
                 line: loc.line,
                 record: loc.record,
                 offset: loc.offset,
+                index: self.index.clone(),
             },
         ));
     }

@@ -9,6 +9,7 @@ use super::util::{at, has, str_at};
 use super::{siem, tools, winlog};
 use crate::event::Event;
 use serde_json::{Map, Value};
+use std::sync::Arc;
 
 /// Deepest envelope nesting followed (arrays inside arrays, `rawResponse`, ...).
 const MAX_UNWRAP: usize = 4;
@@ -106,7 +107,11 @@ fn unwrap(
     // elasticdump / a single hit.
     if obj.contains_key("_source") && (obj.contains_key("_index") || obj.contains_key("_id")) {
         if let Some(source) = obj.remove("_source") {
-            return unwrap(source, container, loc, depth + 1, ctx, out);
+            let index = obj.get("_index").and_then(Value::as_str).map(Arc::from);
+            let outer = std::mem::replace(&mut ctx.index, index);
+            unwrap(source, container, loc, depth + 1, ctx, out);
+            ctx.index = outer;
+            return;
         }
     }
     normalise(obj, container, loc, ctx, out);

@@ -8,11 +8,15 @@ use std::fmt::Write;
 /// What a query is and what it reads: kind, join keys, maxspan, stages, fields, literals.
 pub fn describe(query: &Query) -> String {
     let mut out = String::new();
-    let kind = match query.kind() {
-        QueryKind::Sequence => "sequence",
-        QueryKind::Event => "event",
-    };
+    let kind = query.kind().as_str();
     let _ = writeln!(out, "kind: {kind}");
+    if query.kind() == QueryKind::Sample {
+        let _ = writeln!(
+            out,
+            "samples: up to {} per join-key combination, in join-key order (no timestamp needed)",
+            query.max_samples_per_key()
+        );
+    }
     let keys = query.join_key_names();
     if !keys.is_empty() {
         let _ = writeln!(out, "join keys: {}", keys.join(", "));

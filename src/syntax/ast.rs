@@ -25,6 +25,9 @@ pub enum Body {
     Event(EventFilter),
     /// `sequence ... [..] [..]`.
     Sequence(Box<Sequence>),
+    /// `sample by ... [..] [..]`: stages as in a sequence, without `maxspan`, `until`,
+    /// `runs` or missing events.
+    Sample(Box<Sequence>),
 }
 
 /// `category where condition`.

@@ -42,7 +42,7 @@ pub struct Token {
 
 const KEYWORDS: &[&str] = &[
     "and", "any", "by", "false", "in", "join", "like", "maxspan", "not", "null", "of", "or",
-    "regex", "sequence", "true", "until", "where", "with",
+    "regex", "sample", "sequence", "true", "until", "where", "with",
 ];
 
 /// Whether `word` is reserved (so a field with that name needs backquotes).

@@ -135,6 +135,8 @@ impl Parser {
         let start = self.span().start;
         let body = if self.is_keyword("sequence") {
             Body::Sequence(Box::new(self.sequence()?))
+        } else if self.is_keyword("sample") {
+            Body::Sample(Box::new(self.sample()?))
         } else if self.is_keyword("join") {
             return Err(
                 Error::new(ErrorKind::Unsupported, "Join is not supported").with_span(self.span())
@@ -253,6 +255,31 @@ impl Parser {
             maxspan,
             stages,
             until,
+            span: start.to(Span::new(start.start, self.prev_end())),
+        })
+    }
+
+    /// `sample [by keys] [filter] [by keys] ...` (Elasticsearch's grammar: no `with`, no
+    /// `until`, no `!`).
+    fn sample(&mut self) -> Result<Sequence, Error> {
+        let start = self.bump();
+        let by = if self.is_keyword("by") {
+            Some(self.join_keys()?)
+        } else {
+            None
+        };
+        let mut stages = Vec::new();
+        while self.is_punct("[") {
+            stages.push(self.stage(false)?);
+        }
+        if stages.is_empty() {
+            return Err(self.unexpected("'['"));
+        }
+        Ok(Sequence {
+            by,
+            maxspan: None,
+            stages,
+            until: None,
             span: start.to(Span::new(start.start, self.prev_end())),
         })
     }

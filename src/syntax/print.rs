@@ -220,6 +220,15 @@ impl Display for Query {
                     write!(f, "\nuntil {until}")?;
                 }
             }
+            Body::Sample(seq) => {
+                f.write_str("sample")?;
+                if let Some(by) = &seq.by {
+                    write!(f, " {by}")?;
+                }
+                for stage in &seq.stages {
+                    write!(f, "\n  {stage}")?;
+                }
+            }
         }
         for pipe in &self.pipes {
             let name = match pipe.kind {
@@ -240,7 +249,7 @@ impl Query {
         self.span = Span::default();
         match &mut self.body {
             Body::Event(filter) => filter.strip_spans(),
-            Body::Sequence(seq) => {
+            Body::Sequence(seq) | Body::Sample(seq) => {
                 seq.span = Span::default();
                 if let Some(by) = &mut seq.by {
                     by.strip_spans();

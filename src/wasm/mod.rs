@@ -12,7 +12,7 @@ mod types;
 
 mod cli;
 
-use crate::compile::{Query as CoreQuery, QueryKind};
+use crate::compile::Query as CoreQuery;
 use crate::correlator::Match;
 use crate::output::{Mode, Writer};
 use crate::render::alerts::RuleInfo;
@@ -47,10 +47,7 @@ struct QueryInfo {
 }
 
 fn kind_name(query: &CoreQuery) -> &'static str {
-    match query.kind() {
-        QueryKind::Event => "event",
-        QueryKind::Sequence => "sequence",
-    }
+    query.kind().as_str()
 }
 
 /// A compiled, immutable EQL query.

@@ -55,7 +55,7 @@ export interface CorrelatorOptions extends QueryOptions {
 }
 /** What a query is, as told by parseQuery() and the Query getters. */
 export interface QueryInfo {
-  kind: "event" | "sequence";
+  kind: "event" | "sequence" | "sample";
   /** The join key fields (`by`) of the first stage. */
   joinKeys: string[];
   /** `maxspan` in milliseconds, if any. */
