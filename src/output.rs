@@ -5,7 +5,7 @@
 //! * event query: `{"events": [{"_source": {...}, "_provenance": {...}}]}`
 //! * missing-event placeholder: `{"missing": true, "_source": {}}`
 //!
-//! `_provenance` holds only the known parts (`file`, `line`, `record`, `offset`).
+//! `_provenance` holds only the known parts (`file`, `line`, `record`, `offset`, and `index`, the `_index` of an Elasticsearch hit).
 
 use crate::correlator::{Match, MatchEvent};
 use crate::render::alerts::{alerts_for_result, RuleInfo};
