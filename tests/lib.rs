@@ -22,3 +22,4 @@ mod input_rule;
 mod input_siem;
 mod input_support;
 mod readme;
+mod rules_corpus;

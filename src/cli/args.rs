@@ -212,6 +212,16 @@ pub struct RunArgs {
     /// Parse every record, without the literal pre-filter (same results, slower; for checks).
     #[arg(long)]
     pub no_prefilter: bool,
+    /// An Elasticsearch index mapping (`GET <index>/_mapping` output, `{"mappings": ...}` or
+    /// `{"properties": ...}`) that types the fields as Elasticsearch indexed them (aliases,
+    /// null_value, dates, numbers, ip, version, ...). Repeatable, one per index: an event takes
+    /// the mapping of its hit's `_index`, else of the index named like its file.
+    #[arg(long, value_name = "FILE")]
+    pub mapping: Vec<String>,
+    /// `sample` queries: samples per join-key combination (Elasticsearch's
+    /// `max_samples_per_key`) [default: 1].
+    #[arg(long, value_name = "N")]
+    pub max_samples_per_key: Option<usize>,
     /// Input files or directories (read recursively, sorted); gzip is detected. `-` or none:
     /// stdin.
     #[arg(value_name = "PATH")]

@@ -276,8 +276,19 @@ fn options(args: &RunArgs, read: ReadFile<'_>) -> Result<SessionOptions, String>
             Some(ExceptionList::from_json(&text).map_err(|e| format!("eqlite: {path}: {e}\n"))?)
         }
     };
+    let mut mapping: Option<crate::compile::Mapping> = None;
+    for path in &args.mapping {
+        let text = read(path).map_err(|e| format!("eqlite: {path}: {e}\n"))?;
+        let m = crate::compile::Mapping::from_json(&text)
+            .map_err(|e| format!("eqlite: {path}: {}\n", e.message()))?;
+        let base = path.rsplit(['/', '\\']).next().unwrap_or(path);
+        let m = m.with_default_name(base.split('.').next().unwrap_or(base));
+        mapping.get_or_insert_with(Default::default).extend(m);
+    }
     Ok(SessionOptions {
         source,
+        mapping,
+        max_samples_per_key: args.max_samples_per_key,
         timestamp_field: args.timestamp_field.clone(),
         tiebreaker_field: args.tiebreaker_field.clone().map(Some),
         event_category_field: args.event_category_field.clone(),

@@ -1,6 +1,6 @@
 //! What a run is: the one set of settings every shell maps its flags or option keys onto.
 
-use crate::compile::{Query, QueryBuilder, ResultPosition};
+use crate::compile::{Mapping, Query, QueryBuilder, ResultPosition};
 use crate::correlator::DEFAULT_MAX_CANDIDATES;
 use crate::error::{Error, ErrorKind};
 use crate::exceptions::ExceptionList;
@@ -58,6 +58,11 @@ pub struct SessionOptions {
     pub explain: Option<usize>,
     /// Time zone for zone-less export timestamps (`UTC` or a fixed offset like `+02:00`).
     pub time_zone: String,
+    /// Index mapping(s) that type the events' fields as Elasticsearch indexed them (see
+    /// [`Mapping`]); `None` compares the JSON values as they are.
+    pub mapping: Option<Mapping>,
+    /// `sample` queries: samples per join-key combination (default 1, as Elasticsearch).
+    pub max_samples_per_key: Option<usize>,
 }
 
 impl Default for SessionOptions {
@@ -78,6 +83,8 @@ impl Default for SessionOptions {
             simulate: false,
             explain: None,
             time_zone: "UTC".to_string(),
+            mapping: None,
+            max_samples_per_key: None,
         }
     }
 }
@@ -129,6 +136,11 @@ impl SessionOptions {
             .event_category_field(&category)
             .size(self.size)
             .result_position(self.result_position)
+            .max_samples_per_key(
+                self.max_samples_per_key
+                    .unwrap_or(crate::compile::DEFAULT_MAX_SAMPLES_PER_KEY),
+            )
+            .mapping(self.mapping.clone())
             .build(&text)?;
         Ok((query, rule, builtin))
     }

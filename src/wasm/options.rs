@@ -3,7 +3,7 @@
 //! unknown key and wrong type is an `EqlError` (code "option") naming the key.
 
 use super::convert::{eql_error, option_error, query_error};
-use crate::compile::{Query, QueryBuilder, ResultPosition};
+use crate::compile::{Mapping, Query, QueryBuilder, ResultPosition};
 use crate::exceptions::ExceptionList;
 use crate::input::Format;
 use crate::rules::{self, Rule};
@@ -59,11 +59,13 @@ pub(super) struct QueryOptions {
     event_category_field: Option<String>,
     size: Option<Option<usize>>,
     result_position: Option<ResultPosition>,
+    mapping: Option<Mapping>,
+    max_samples_per_key: Option<usize>,
 }
 
 impl QueryOptions {
-    const KEYS: &'static str =
-        "timestampField, tiebreakerField, eventCategoryField, size, resultPosition";
+    const KEYS: &'static str = "timestampField, tiebreakerField, eventCategoryField, size, \
+                                resultPosition, mapping, maxSamplesPerKey";
 
     /// Reads the options of `new Query(text, options)`.
     pub(super) fn from_js(options: &JsValue) -> Result<QueryOptions, JsValue> {
@@ -99,6 +101,15 @@ impl QueryOptions {
                     }
                 });
             }
+            "mapping" if value.is_null() => self.mapping = None,
+            "mapping" => self.mapping = Some(mapping(value)?),
+            "maxSamplesPerKey" => {
+                let n = count(key, value)?;
+                if n == 0 {
+                    return Err(option_error("option `maxSamplesPerKey` must be at least 1"));
+                }
+                self.max_samples_per_key = Some(usize::try_from(n).unwrap_or(usize::MAX));
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -122,6 +133,11 @@ impl QueryOptions {
             .event_category_field(&category)
             .size(self.size.flatten())
             .result_position(self.result_position.unwrap_or(ResultPosition::Tail))
+            .max_samples_per_key(
+                self.max_samples_per_key
+                    .unwrap_or(crate::compile::DEFAULT_MAX_SAMPLES_PER_KEY),
+            )
+            .mapping(self.mapping.clone())
             .build(text)
             .map_err(|e| query_error(&e, text))
     }
@@ -138,8 +154,9 @@ pub(super) struct CorrelatorOptions {
 
 impl CorrelatorOptions {
     const KEYS: &'static str = "query, rule, format, reorderWindow, maxCandidates, exceptions, \
-                                prefilter, timeZone, views, simulate, explain, timestampField, tiebreakerField, \
-                                eventCategoryField, size, resultPosition";
+                                prefilter, timeZone, views, simulate, explain, \
+                                timestampField, tiebreakerField, eventCategoryField, size, \
+                                resultPosition, mapping, maxSamplesPerKey";
 
     pub(super) fn from_js(options: &JsValue) -> Result<CorrelatorOptions, JsValue> {
         let mut q = QueryOptions::default();
@@ -207,6 +224,8 @@ impl CorrelatorOptions {
         session.event_category_field = q.event_category_field;
         session.size = q.size.flatten();
         session.result_position = q.result_position.unwrap_or(ResultPosition::Tail);
+        session.mapping = q.mapping;
+        session.max_samples_per_key = q.max_samples_per_key;
         Ok(CorrelatorOptions { session, views })
     }
 }
@@ -232,6 +251,31 @@ fn exception_list(value: &JsValue) -> Result<ExceptionList, JsValue> {
         }
     };
     list.map_err(|e| option_error(&format!("option `exceptions`: {e}")))
+}
+
+/// `mapping`: the JSON text of a mapping (`GET _mapping` output, `{"mappings": ...}` or
+/// `{"properties": ...}`), the same as a JS object, or an array of those (one per index).
+fn mapping(value: &JsValue) -> Result<Mapping, JsValue> {
+    let bad = |e: &dyn std::fmt::Display| option_error(&format!("option `mapping`: {e}"));
+    let one = |v: &JsValue| -> Result<Mapping, JsValue> {
+        match v.as_string() {
+            Some(text) => Mapping::from_json(&text).map_err(|e| bad(&e.message())),
+            None => {
+                let json: serde_json::Value =
+                    serde_wasm_bindgen::from_value(v.clone()).map_err(|e| bad(&e))?;
+                Mapping::from_value(&json).map_err(|e| bad(&e.message()))
+            }
+        }
+    };
+    if Array::is_array(value) {
+        let mut all = Mapping::default();
+        for item in Array::from(value).iter() {
+            all.extend(one(&item)?);
+        }
+        Ok(all)
+    } else {
+        one(value)
+    }
 }
 
 /// A rule given as a built-in id or as the text of a detection-rules TOML file.

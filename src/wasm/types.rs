@@ -21,6 +21,14 @@ export interface QueryOptions {
   size?: number | null;
   /** Which results `size` keeps: "head" (first) or "tail" (last, the default, as Elasticsearch). */
   resultPosition?: "head" | "tail";
+  /** Elasticsearch index mapping(s) that type the fields as Elasticsearch indexed them
+   *  (aliases, null_value, date/date_nanos, numbers, boolean, ip, version, ignore_above): the
+   *  `GET <index>/_mapping` answer, `{"mappings": ...}` or `{"properties": ...}`, as JSON text or
+   *  an object, or an array of those. An event takes the mapping of its hit's `_index`, else of
+   *  the index named like its file (startFile), else the only or unnamed one. Default none. */
+  mapping?: string | object | (string | object)[] | null;
+  /** `sample` queries: samples per join-key combination (default 1, as Elasticsearch). */
+  maxSamplesPerKey?: number;
 }
 /** Options of `new Correlator(options)`: `query` or `rule` (neither: the built-in rule). */
 export interface CorrelatorOptions extends QueryOptions {
