@@ -24,39 +24,21 @@ fn logon(ts: &str, host: &str) -> String {
     json!({"@timestamp": ts, "event": {"action": "logged-in", "category": ["authentication"]}, "winlog": {"computer_name": host}}).to_string()
 }
 
-/// One of each kind, plus a real match: (file name, contents).
+/// One of each kind, plus a real match (tests/data/explain/, also read by the JS and browser
+/// tests): in triage.ndjson a pair by a machine account (M1), a pair 5m01s apart (L1), an
+/// unpaired create (U1), a create and delete on FS01 / fs01, a real match (OK1) and logons on
+/// G1 with a 2-hour hole; no-taskname.ndjson is an export without TaskName.
 pub fn fixture() -> Vec<(&'static str, String)> {
-    let created = "scheduled-task-created";
-    let deleted = "scheduled-task-deleted";
-    let main = [
-        // a pair by a machine account
-        ev("2024-05-01T10:00:00Z", created, "M1", Some("\\m"), "M1$"),
-        ev("2024-05-01T10:01:00Z", deleted, "M1", Some("\\m"), "M1$"),
-        // a pair 5m01s apart
-        ev("2024-05-01T10:10:00Z", created, "L1", Some("\\l"), "bob"),
-        ev("2024-05-01T10:15:01Z", deleted, "L1", Some("\\l"), "bob"),
-        // an unpaired create
-        ev("2024-05-01T10:20:00Z", created, "U1", Some("\\u"), "carol"),
-        // host names that differ only in case
-        ev("2024-05-01T10:30:00Z", created, "FS01", Some("\\k"), "dave"),
-        ev("2024-05-01T10:31:00Z", deleted, "fs01", Some("\\k"), "dave"),
-        // a real match
-        ev("2024-05-01T10:40:00Z", created, "OK1", Some("\\ok"), "erin"),
-        ev("2024-05-01T10:41:00Z", deleted, "OK1", Some("\\ok"), "erin"),
-        // a host with a 2-hour hole
-        logon("2024-05-01T08:00:00Z", "G1"),
-        logon("2024-05-01T08:03:00Z", "G1"),
-        logon("2024-05-01T10:03:00Z", "G1"),
-    ];
-    // an export lacking TaskName
-    let lacking = [
-        ev("2024-05-01T11:00:00Z", created, "N1", None, "x"),
-        ev("2024-05-01T11:01:00Z", deleted, "N1", None, "x"),
-    ];
-    vec![
-        ("triage.ndjson", main.join("\n")),
-        ("no-taskname.ndjson", lacking.join("\n")),
-    ]
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/explain");
+    ["triage.ndjson", "no-taskname.ndjson"]
+        .into_iter()
+        .map(|name| {
+            (
+                name,
+                std::fs::read_to_string(dir.join(name)).expect("fixture"),
+            )
+        })
+        .collect()
 }
 
 fn explain(files: &[(&str, String)]) -> Explanation {

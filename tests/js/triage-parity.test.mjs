@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { nativeBinary } from './shared.mjs';
+import { nativeBinary, repoRoot } from './shared.mjs';
 import { writeFileSync } from 'node:fs';
 import { scheduleGaps, writeOrders } from './lib/winlog-gen.mjs';
 import { triageHarness, runAndWait, rows } from './triage-harness.mjs';
@@ -103,4 +103,26 @@ test('the schedule panel shows what `eqlite simulate` says, per match and over t
   assert.deepEqual(shown.map((r) => r[4]), spread);
   assert.deepEqual(shown.map((r) => r[0]), ['H1 / \\a', 'H2 / \\b', 'H3 / \\c']);
   assert.match(await page.textContent('#schedule-summary'), /every 5m over now-9m, keeping at most 100 sequences per run\. Of 3 matches over all the data, 3 would have alerted and 0 would have been missed/);
+});
+
+test('the Near misses panel shows each planted case once, and the status says why nothing matched', async () => {
+  const { page } = h;
+  const dir = join(repoRoot, 'tests', 'data', 'explain');
+  const files = ['triage.ndjson', 'no-taskname.ndjson'].map((f) => join(dir, f));
+  await runAndWait(page, () => page.setInputFiles('#file-input', files));
+  const kinds = await page.$$eval('#near-misses li[data-kind]', (lis) => lis.map((li) => li.dataset.kind));
+  assert.deepEqual(kinds.sort(), ['coverage.gap', 'near_miss.condition', 'near_miss.key_case', 'near_miss.maxspan', 'near_miss.open']);
+  const text = await page.textContent('#near-misses');
+  assert.match(text, /not user\.name : "\*\$"/);
+  assert.match(text, /1\.000 s longer than the maxspan/);
+  assert.match(text, /no record of no-taskname\.ndjson has winlog\.event_data\.TaskName/);
+  assert.equal(await page.locator('#near-misses mark.failed').count() >= 5, true);
+  // Only the machine-account pair: no match, and the status says something almost matched.
+  const lines = readFileSync(files[0], 'utf8').split('\n').slice(0, 2).join('\n');
+  const single = join(scratch, 'machine-pair.ndjson');
+  writeFileSync(single, lines);
+  const status = await runAndWait(page, () => page.setInputFiles('#file-input', [single]));
+  assert.match(status, /0 matches\. No match, but 1 near miss\(es\): something almost matched/);
+  assert.equal(await page.getAttribute('#near-miss-verdict', 'data-verdict'), 'near_misses');
+  await page.locator('#near-misses').screenshot({ path: join(repoRoot, 'test-results', 'triage-near-misses-panel.png') });
 });
