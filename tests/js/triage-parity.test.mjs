@@ -126,3 +126,28 @@ test('the Near misses panel shows each planted case once, and the status says wh
   assert.equal(await page.getAttribute('#near-miss-verdict', 'data-verdict'), 'near_misses');
   await page.locator('#near-misses').screenshot({ path: join(repoRoot, 'test-results', 'triage-near-misses-panel.png') });
 });
+
+test('index mappings loaded in the page type fields as the CLI\'s --mapping does', async () => {
+  const { page } = h;
+  const events = join(scratch, 'typed.ndjson');
+  const mapping = join(scratch, 'mapping.json');
+  writeFileSync(events, `${JSON.stringify({ '@timestamp': '2024-01-01T00:00:00Z', event: { category: 'process' }, n: '5' })}\n`);
+  writeFileSync(mapping, JSON.stringify({ mappings: { properties: { n: { type: 'long' }, '@timestamp': { type: 'date' } } } }));
+  const query = 'process where n == 5';
+  const count = (args) => {
+    const out = spawnSync(nativeBinary(), ['run', '--query', query, ...args, events], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    return out.stdout.trim().split('\n').filter(Boolean).length;
+  };
+  // A JSON string "5" is no number, unless the mapping says `n` is a long (Elasticsearch
+  // coerces it at index time).
+  assert.deepEqual([count([]), count(['--mapping', mapping])], [0, 1]);
+  await page.fill('#rule-query', query);
+  await page.locator('#query-error:empty').waitFor();
+  await runAndWait(page, () => page.setInputFiles('#file-input', [events]));
+  assert.match(await page.textContent('#status'), / 0 matches\./);
+  await page.setInputFiles('#mapping-file', [mapping]);
+  await page.locator('#mapping-name:has-text("mapping.json")').waitFor();
+  const status = await runAndWait(page);
+  assert.match(status, / 1 match\./);
+});

@@ -63,6 +63,12 @@ export class RulePanel {
     this.error = h('p', { id: 'query-error', class: 'query-error', role: 'alert' });
     this.fileInput = h('input', { type: 'file', accept: '.toml,text/plain', id: 'rule-file', class: 'visually-hidden' });
     this.reset = h('button', { type: 'button', id: 'rule-reset', hidden: true }, 'Restore the rule’s query');
+    // Index mappings (GET <index>/_mapping output): the engine types fields as Elasticsearch
+    // would (keyword vs text, numbers, dates, aliases); the text is handed to it as is.
+    this.mapping = null;
+    this.mappingInput = h('input', { type: 'file', accept: '.json,application/json', id: 'mapping-file', class: 'visually-hidden' });
+    this.mappingName = h('span', { id: 'mapping-name', class: 'muted' });
+    this.mappingClear = h('button', { type: 'button', id: 'mapping-clear', hidden: true }, 'No mapping');
     root.append(
       h('h2', { id: 'rule-heading' }, 'Rule: ', this.title),
       this.meta,
@@ -75,12 +81,35 @@ export class RulePanel {
         this.fileInput,
         this.reset,
       ),
+      h(
+        'div',
+        { class: 'controls' },
+        h('label', { class: 'file button', for: 'mapping-file' }, 'Load index mappings (JSON)…'),
+        this.mappingInput,
+        this.mappingName,
+        this.mappingClear,
+      ),
       h('details', { class: 'guide-box' }, h('summary', {}, 'Description and investigation guide'), this.guide),
     );
     this.editor.addEventListener('input', () => this.queryEdited());
     this.editor.addEventListener('scroll', () => (this.mirror.scrollTop = this.editor.scrollTop));
     this.reset.addEventListener('click', () => this.show(this.rule, this.spec));
     this.fileInput.addEventListener('change', () => this.loadFile(this.fileInput.files[0]));
+    this.mappingInput.addEventListener('change', async () => {
+      const file = this.mappingInput.files[0];
+      if (!file) return;
+      this.setMapping(await file.text(), file.name);
+      this.mappingInput.value = '';
+    });
+    this.mappingClear.addEventListener('click', () => this.setMapping(null, ''));
+  }
+
+  /** Uses index mappings `text` (or none) for the next runs. */
+  setMapping(text, name) {
+    this.mapping = text;
+    this.mappingName.textContent = text ? `mappings: ${name}` : '';
+    this.mappingClear.hidden = !text;
+    this.onChange?.();
   }
 
   /** Shows a rule; `spec` is what the Correlator is given for it ({rule: id-or-toml}). */
@@ -111,8 +140,8 @@ export class RulePanel {
   /** What to run: the rule as loaded, or the edited query. */
   current() {
     if (!this.rule) return null;
-    if (this.editor.value === (this.rule.query ?? '')) return this.spec;
-    return { query: this.editor.value };
+    const spec = this.editor.value === (this.rule.query ?? '') ? this.spec : { query: this.editor.value };
+    return this.mapping ? { ...spec, mapping: this.mapping } : spec;
   }
 
   async queryEdited() {

@@ -44,6 +44,7 @@ function answer(type, id, call) {
 /** Correlator options for a run: the rule or query, the exceptions, and the results' views. */
 function correlatorOptions(rule, exceptions, explain) {
   const options = rule.query !== undefined ? { query: rule.query } : { rule: rule.rule };
+  if (rule.mapping) options.mapping = rule.mapping;
   // The engine's default: the exact batch answer whatever the input order, holding only the
   // events some stage can use (memory follows them, not the input size).
   options.views = true;
