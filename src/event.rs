@@ -23,6 +23,15 @@ pub struct Provenance {
     /// Byte offset of the record's first byte in the file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
+    /// The record was recovered from a damaged or truncated stretch of its file (an EVTX chunk
+    /// whose checksum or header failed, or inside which the file ends): its own framing checked
+    /// out, but nothing vouches for its bytes as a whole. Serialized only when true.
+    #[serde(skip_serializing_if = "is_false")]
+    pub recovered: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// One event: a JSON object plus its provenance.

@@ -12,6 +12,7 @@ mod seed_rule;
 mod session_view;
 
 // ---- formats ----
+mod input_evtx_recovery;
 mod input_fixtures;
 mod input_formats;
 mod input_json;

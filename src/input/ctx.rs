@@ -153,6 +153,7 @@ impl Ctx {
                 line: loc.line,
                 record: loc.record,
                 offset: loc.offset,
+                recovered: false,
             },
         ));
     }
