@@ -28,6 +28,15 @@ pub struct Provenance {
     /// decides the mapping that types it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub index: Option<Arc<str>>,
+    /// The record was recovered from a damaged or truncated stretch of its file (an EVTX chunk
+    /// whose checksum or header failed, or inside which the file ends): its own framing checked
+    /// out, but nothing vouches for its bytes as a whole. Serialized only when true.
+    #[serde(skip_serializing_if = "is_false")]
+    pub recovered: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// One event: a JSON object plus its provenance.

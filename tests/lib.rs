@@ -14,6 +14,7 @@ mod session_view;
 mod simulate;
 
 // ---- formats ----
+mod input_evtx_recovery;
 mod input_fixtures;
 mod input_formats;
 mod input_json;

@@ -157,6 +157,7 @@ impl Ctx {
                 record: loc.record,
                 offset: loc.offset,
                 index: self.index.clone(),
+                recovered: false,
             },
         ));
     }

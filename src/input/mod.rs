@@ -20,6 +20,7 @@ mod container;
 mod csvin;
 mod ctx;
 mod evtx;
+mod evtx_recover;
 mod format;
 mod jsonin;
 mod kibana;

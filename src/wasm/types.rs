@@ -72,7 +72,7 @@ export interface QueryInfo {
   fields: string[];
 }
 /** Where an event came from. */
-export interface Provenance { file?: string; line?: number; record?: number; offset?: number }
+export interface Provenance { file?: string; line?: number; record?: number; offset?: number; index?: string; recovered?: true }
 /** One event of a result (or a missing-event placeholder of a `![...]` stage). */
 export interface ResultEvent { _source: Record<string, unknown>; _provenance?: Provenance; missing?: true }
 /** What the engine shows of a result (the `views` option): the CLI table's cells and more. */
