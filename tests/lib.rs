@@ -14,6 +14,8 @@ mod session_view;
 mod simulate;
 
 // ---- formats ----
+mod evtx_synth;
+mod input_evtx_loop;
 mod input_evtx_recovery;
 mod input_fixtures;
 mod input_formats;
