@@ -64,7 +64,10 @@ impl Pipeline {
                 return;
             }
             let buf = std::mem::take(buf);
-            self.decide(&buf, ctx);
+            if !self.decide(&buf, false, ctx) {
+                self.layer = Layer::Sniff(buf);
+                return;
+            }
             self.forward(&buf, ctx, out);
             return;
         }
@@ -77,7 +80,7 @@ impl Pipeline {
             if buf.iter().all(|b| b.is_ascii_whitespace()) {
                 return;
             }
-            self.decide(&buf, ctx);
+            self.decide(&buf, true, ctx);
             self.forward(&buf, ctx, out);
         }
         match &mut self.layer {
@@ -119,8 +122,18 @@ impl Pipeline {
         self.layer = Layer::Rejected;
     }
 
-    /// Chooses the layer from the first bytes.
-    fn decide(&mut self, buf: &[u8], ctx: &mut Ctx) {
+    /// Chooses the layer from the first bytes; returns false, choosing nothing, when the
+    /// choice needs more of them. The choice reads at most the first `SNIFF` bytes and waits
+    /// for all of them (or the end) before any rule that looks past the first line, so that
+    /// how the input is split into pushes never changes it.
+    fn decide(&mut self, buf: &[u8], complete: bool, ctx: &mut Ctx) -> bool {
+        let buf = buf.get(..SNIFF).unwrap_or(buf);
+        let need_more = !complete && buf.len() < SNIFF;
+        self.choose(buf, need_more, ctx);
+        !matches!(self.layer, Layer::Sniff(_))
+    }
+
+    fn choose(&mut self, buf: &[u8], need_more: bool, ctx: &mut Ctx) {
         let container_ok = self.depth < 4;
         if buf.starts_with(b"ElfFile\0") || (ctx.forced == Format::Evtx && !buf.starts_with(b"PK"))
         {
@@ -204,6 +217,8 @@ impl Pipeline {
             _ if super::splunk::is_date_line(first_line) => {
                 self.layer = Layer::Splunk(SplunkLayer::new())
             }
+            // What follows looks past the first line: decide on the whole sniff.
+            _ if need_more => {}
             _ if looks_binary(text) => {
                 let reason = binary_guess(text);
                 self.reject(ctx, reason);
