@@ -8,9 +8,21 @@
 //! are thin shells over this library.
 
 #![deny(missing_docs)]
+// No input may panic the library (see `# Untrusted input`); unit tests may unwrap and index.
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::cast_possible_truncation
+    )
+)]
 
 // ---- foundation (shared by every stage) ----
 pub mod event;
+mod num;
 pub use event::{Event, Provenance};
 
 // ---- language: syntax -> compile -> eval ----

@@ -387,7 +387,7 @@ impl QueryBuilder {
         }
         (
             Some((position, n)),
-            pipes[1..].iter().map(to_limit).collect(),
+            pipes.iter().skip(1).map(to_limit).collect(),
         )
     }
 }

@@ -114,7 +114,8 @@ impl Pattern {
                 None => return false,
             }
         }
-        prog[p.min(prog.len())..]
+        prog.get(p..)
+            .unwrap_or_default()
             .iter()
             .all(|x| matches!(x, Tokn::Star))
     }
