@@ -58,7 +58,7 @@ impl Timestamp {
 
     /// `yyyy-MM-ddTHH:mm:ss.SSSZ` (Elasticsearch's rendering of a `date` value), with nine
     /// fraction digits instead of three when `nanos` (a `date_nanos` value).
-    pub fn to_iso(&self, nanos: bool) -> String {
+    pub fn to_iso(self, nanos: bool) -> String {
         let (days, ms) = (
             self.millis.div_euclid(86_400_000),
             self.millis.rem_euclid(86_400_000),
@@ -100,11 +100,6 @@ impl TimeError {
         Self {
             message: what.to_string(),
         }
-    }
-
-    /// The human-readable reason.
-    pub fn message(&self) -> &str {
-        &self.message
     }
 }
 
@@ -425,13 +420,13 @@ mod tests {
             "2020-01-01T10:00:00.Z",
         ] {
             let err = parse_str(bad).unwrap_err();
-            assert!(err.message().contains("ISO 8601"), "{bad}: {err}");
+            assert!(err.message.contains("ISO 8601"), "{bad}: {err}");
         }
         assert!(parse_value(&json!(null)).is_err());
         assert!(parse_value(&json!(true)).is_err());
         assert!(parse_value(&json!(["2020"]))
             .unwrap_err()
-            .message()
+            .message
             .contains("several"));
         assert!(parse_value(&json!(1e300)).is_err());
     }

@@ -10,7 +10,7 @@ mod lower;
 mod mapping;
 mod script;
 
-pub use keys::{JoinKey, KeyValue, OrderedFloat, MAX_JOIN_KEY_COMBINATIONS};
+pub use keys::{JoinKey, KeyValue, OrderedFloat};
 pub use mapping::{IndexMapping, Mapping};
 
 use crate::error::{Error, ErrorKind};

@@ -50,11 +50,6 @@ impl LuceneRegex {
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(text)
     }
-
-    /// The original Lucene pattern.
-    pub fn as_str(&self) -> &str {
-        &self.source
-    }
 }
 
 fn push_literal(out: &mut String, c: char, ci: bool) {

@@ -107,11 +107,6 @@ impl Script {
         &self.fields
     }
 
-    /// The root node.
-    pub fn root(&self) -> &Node {
-        &self.root
-    }
-
     /// Evaluates with no fields bound (all `null`): used for constant folding.
     pub fn eval_constant(&self) -> Val<'static> {
         let nulls = vec![Val::Null; self.fields.paths.len()];

@@ -54,11 +54,6 @@ impl Pattern {
         Pattern { pieces }
     }
 
-    /// The pieces.
-    pub fn pieces(&self) -> &[Piece] {
-        &self.pieces
-    }
-
     /// Whether the pattern has any wildcard.
     pub fn has_wildcards(&self) -> bool {
         self.pieces.iter().any(|p| !matches!(p, Piece::Literal(_)))

@@ -150,6 +150,7 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
     }
 
     /// Number of join keys with any state (partials, `until`, recent missing-stage hits).
+    #[cfg(test)]
     pub fn tracked_keys(&self) -> usize {
         self.keys.len()
     }
