@@ -553,6 +553,12 @@ mod tests {
             Some(1500 - 3_600_000)
         );
         assert_eq!(ms(&f, "42"), Some(42));
+        // Quoted literals and more fraction digits than nanoseconds have (once an overflow).
+        f.format = parse_format("yyyy'-'MM'-'dd' 'HH:mm:ss.SSSSSSSSSS");
+        assert_eq!(ms(&f, "1970-01-01 00:00:01.50"), Some(1500));
+        assert_eq!(ms(&f, "1970-01-01 00:00:01.1234567890"), None);
+        f.format = parse_format("yyyy'-");
+        assert_eq!(ms(&f, "2022-"), Some(1_640_995_200_000));
     }
 
     #[test]
