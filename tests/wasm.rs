@@ -2,6 +2,14 @@
 //! driven from Rust compiled to wasm32, so that the real boundary conversions (JS options, error
 //! objects, UTF-16 offsets, JSON-compatible results) and 32-bit `usize` are what is tested.
 #![cfg(target_arch = "wasm32")]
+// Test code: a panic is a failed test, and fixtures are known, so the no-panic lints are off.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 use eqlite::wasm::{builtin_rules, parse_query, version, Correlator, Query};
 use js_sys::{Reflect, Uint8Array};

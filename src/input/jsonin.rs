@@ -6,7 +6,7 @@
 use super::ctx::{Ctx, Loc};
 use super::prefilter::Prefilter;
 use super::shapes::{self, Container};
-use super::util::excerpt;
+use super::util::{after, before, between, excerpt};
 use crate::event::Event;
 use serde_json::Value;
 
@@ -101,9 +101,9 @@ impl JsonLayer {
     fn lines(&mut self, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
         let mut start = 0;
         loop {
-            let rest = &self.buf[start..];
+            let rest = after(&self.buf, start);
             let (line, next) = match memchr::memchr(b'\n', rest) {
-                Some(i) => (&rest[..i], start + i + 1),
+                Some(i) => (before(rest, i), start + i + 1),
                 None if at_end && !rest.is_empty() => (rest, self.buf.len()),
                 None => break,
             };
@@ -162,7 +162,7 @@ impl JsonLayer {
     /// Drops `n` consumed bytes, keeping the line count and offset.
     fn consume(&mut self, n: usize) {
         let n = n.min(self.buf.len());
-        self.line += count_lines(&self.buf[..n]);
+        self.line += count_lines(before(&self.buf, n));
         self.offset += n as u64;
         self.buf.drain(..n);
     }
@@ -261,28 +261,29 @@ impl JsonLayer {
         let mut marker: Option<u64> = None;
         while pos < buf.len() {
             // Skip blanks and `Record N` lines.
-            let rest = &buf[pos..];
+            let rest = after(&buf, pos);
             let ws = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
             pos += ws;
             if pos >= buf.len() {
                 break;
             }
-            let line_end = memchr::memchr(b'\n', &buf[pos..]).map_or(buf.len(), |i| pos + i);
-            if let Some(n) = record_marker(&buf[pos..line_end]) {
+            let line_end = memchr::memchr(b'\n', after(&buf, pos)).map_or(buf.len(), |i| pos + i);
+            if let Some(n) = record_marker(between(&buf, pos, line_end)) {
                 marker = Some(n);
                 pos = line_end;
                 continue;
             }
             let loc = Loc {
-                line: Some(self.line + count_lines(&buf[..pos])),
+                line: Some(self.line + count_lines(before(&buf, pos))),
                 record: marker.take(),
                 offset: Some(self.offset + pos as u64),
             };
-            if buf[pos] == b'[' {
+            if buf.get(pos) == Some(&b'[') {
                 pos = self.array(&buf, pos, ctx, out);
                 continue;
             }
-            let mut stream = serde_json::Deserializer::from_slice(&buf[pos..]).into_iter::<Value>();
+            let mut stream =
+                serde_json::Deserializer::from_slice(after(&buf, pos)).into_iter::<Value>();
             match stream.next() {
                 Some(Ok(value)) => {
                     pos += stream.byte_offset();
@@ -292,7 +293,7 @@ impl JsonLayer {
                     ctx.records += 1;
                     let err_at = pos + stream.byte_offset();
                     let err_loc = Loc {
-                        line: Some(self.line + count_lines(&buf[..err_at.min(buf.len())])),
+                        line: Some(self.line + count_lines(before(&buf, err_at))),
                         ..loc
                     };
                     let what = if e.is_eof() {
@@ -316,7 +317,7 @@ impl JsonLayer {
         let mut pos = start + 1;
         let mut index = 0u64;
         loop {
-            pos += buf[pos..]
+            pos += after(buf, pos)
                 .iter()
                 .take_while(|b| b.is_ascii_whitespace())
                 .count();
@@ -336,7 +337,8 @@ impl JsonLayer {
             }
             index += 1;
             let loc = self.loc_at(buf, pos, Some(index));
-            let mut stream = serde_json::Deserializer::from_slice(&buf[pos..]).into_iter::<Value>();
+            let mut stream =
+                serde_json::Deserializer::from_slice(after(buf, pos)).into_iter::<Value>();
             match stream.next() {
                 Some(Ok(value)) => {
                     pos += stream.byte_offset();
@@ -359,7 +361,7 @@ impl JsonLayer {
 
     fn loc_at(&self, buf: &[u8], pos: usize, record: Option<u64>) -> Loc {
         Loc {
-            line: Some(self.line + count_lines(&buf[..pos.min(buf.len())])),
+            line: Some(self.line + count_lines(before(buf, pos))),
             record,
             offset: Some(self.offset + pos as u64),
         }
@@ -401,9 +403,9 @@ fn one_line(
 /// The next line start (after `from`) that begins a new object or `Record N` marker.
 fn resync(buf: &[u8], from: usize) -> usize {
     let mut at = from.min(buf.len());
-    while let Some(i) = memchr::memchr(b'\n', &buf[at..]) {
+    while let Some(i) = memchr::memchr(b'\n', after(buf, at)) {
         at += i + 1;
-        if matches!(buf.get(at), Some(b'{')) || buf[at..].starts_with(b"Record ") {
+        if matches!(buf.get(at), Some(b'{')) || after(buf, at).starts_with(b"Record ") {
             return at;
         }
     }
@@ -415,13 +417,5 @@ fn count_lines(bytes: &[u8]) -> u64 {
 }
 
 fn trim(line: &[u8]) -> &[u8] {
-    let start = line
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(line.len());
-    let end = line
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |i| i + 1);
-    &line[start..end.max(start)]
+    line.trim_ascii()
 }

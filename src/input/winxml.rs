@@ -7,7 +7,7 @@
 use super::ctx::{Ctx, Loc};
 use super::format::Format;
 use super::timefmt::{to_iso_utc, Offset};
-use super::util::excerpt;
+use super::util::{after, before, excerpt};
 use super::winlog::WinEvent;
 use super::xmltree::{self, Node};
 use crate::event::Event;
@@ -138,16 +138,16 @@ pub(crate) struct XmlLayer {
 /// The name of the first element (skipping the prologue, comments and doctype), once known.
 fn first_element(buf: &[u8]) -> Option<String> {
     let mut at = 0;
-    while let Some(i) = memchr::memchr(b'<', &buf[at.min(buf.len())..]) {
+    while let Some(i) = memchr::memchr(b'<', after(buf, at)) {
         let pos = at + i;
         match buf.get(pos + 1) {
             Some(b'?' | b'!') => at = pos + 1,
             Some(_) => {
-                let rest = &buf[pos + 1..];
+                let rest = after(buf, pos + 1);
                 let len = rest
                     .iter()
                     .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))?;
-                return Some(String::from_utf8_lossy(&rest[..len.min(64)]).into_owned());
+                return Some(String::from_utf8_lossy(before(rest, len.min(64))).into_owned());
             }
             None => return None,
         }
@@ -158,7 +158,7 @@ fn first_element(buf: &[u8]) -> Option<String> {
 /// Finds `<Event` followed by whitespace, `>` or `/` (not `<Events`, not `<EventData`).
 fn find_event_start(buf: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
-    while let Some(i) = memmem::find(&buf[at..], b"<Event") {
+    while let Some(i) = memmem::find(after(buf, at), b"<Event") {
         let pos = at + i;
         match buf.get(pos + 6) {
             Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/') => return Some(pos),
@@ -225,7 +225,7 @@ impl XmlLayer {
 
     fn consume(&mut self, n: usize) {
         let n = n.min(self.buf.len());
-        self.line += memchr::memchr_iter(b'\n', &self.buf[..n]).count() as u64;
+        self.line += memchr::memchr_iter(b'\n', before(&self.buf, n)).count() as u64;
         self.offset += n as u64;
         self.buf.drain(..n);
     }
@@ -246,7 +246,8 @@ impl XmlLayer {
                 .or_else(|| {
                     // `<Event .../>` self-closed.
                     let close = memchr::memchr(b'>', &self.buf)?;
-                    (close > 0 && self.buf[close - 1] == b'/').then_some(close + 1)
+                    let slash = close.checked_sub(1).and_then(|i| self.buf.get(i));
+                    (slash == Some(&b'/')).then_some(close + 1)
                 });
             let Some(end) = end else {
                 if self.buf.len() > MAX_EVENT {
@@ -274,7 +275,7 @@ impl XmlLayer {
                 record: Some(self.records),
                 offset: Some(self.offset),
             };
-            let text = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+            let text = String::from_utf8_lossy(before(&self.buf, end)).into_owned();
             self.consume(end);
             ctx.records += 1;
             ctx.detect(Format::WindowsXml);
