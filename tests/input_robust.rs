@@ -57,7 +57,10 @@ fn run(bytes: &[u8], format: Format, chunk: usize) {
     let split = read(chunk);
     if chunk < bytes.len() {
         let whole = read(bytes.len());
-        assert_eq!(split, whole, "{format:?} in chunks of {chunk} bytes reads differently");
+        assert_eq!(
+            split, whole,
+            "{format:?} in chunks of {chunk} bytes reads differently"
+        );
     }
 }
 

@@ -5,7 +5,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok(list) = eqlite::exceptions::ExceptionList::from_json(text) {
+    if let Ok(list) = eqlite::ExceptionList::from_json(text) {
         let event = eqlite::Event::from_value(
             serde_json::json!({"user": {"name": "a$"}, "winlog": {"event_data": {"TaskName": "\\x"}}, "n": 5}),
             eqlite::Provenance::default(),

@@ -133,7 +133,15 @@ pub(crate) struct XmlLayer {
     seen_event: bool,
     /// The first element name, for the "not event XML" explanation.
     first_tag: Option<String>,
+    /// The stream's first bytes (at most `HEAD`), kept apart from `buf`, which `drain`
+    /// consumes: the first element is found in them whatever the pushes were.
+    head: Vec<u8>,
 }
+
+/// How many of the first bytes are searched for the first element's name.
+const HEAD: usize = 4096;
+/// How much of a name the explanation shows.
+const NAME_SHOWN: usize = 64;
 
 /// The name of the first element (skipping the prologue, comments and doctype), once known.
 fn first_element(buf: &[u8]) -> Option<String> {
@@ -146,8 +154,11 @@ fn first_element(buf: &[u8]) -> Option<String> {
                 let rest = after(buf, pos + 1);
                 let len = rest
                     .iter()
-                    .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))?;
-                return Some(String::from_utf8_lossy(before(rest, len.min(64))).into_owned());
+                    .take(NAME_SHOWN)
+                    .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'));
+                // An unterminated name is known once NAME_SHOWN of its bytes are in.
+                let len = len.or((rest.len() >= NAME_SHOWN).then_some(NAME_SHOWN))?;
+                return Some(String::from_utf8_lossy(before(rest, len)).into_owned());
             }
             None => return None,
         }
@@ -179,8 +190,11 @@ impl XmlLayer {
 
     pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
         self.buf.extend_from_slice(chunk);
-        if self.first_tag.is_none() {
-            self.first_tag = first_element(&self.buf);
+        if self.first_tag.is_none() && self.head.len() < HEAD {
+            let room = HEAD - self.head.len();
+            self.head
+                .extend_from_slice(chunk.get(..room).unwrap_or(chunk));
+            self.first_tag = first_element(&self.head);
         }
         self.drain(false, ctx, out);
     }
@@ -191,7 +205,17 @@ impl XmlLayer {
         let leftover = rest.trim().trim_end_matches("</Events>").trim();
         if self.records == 0 && !self.seen_event {
             // Not one <Event> anywhere: some other XML document.
-            let root = self.first_tag.clone().unwrap_or_default();
+            let root = self.first_tag.clone().unwrap_or_else(|| {
+                // The stream ended inside the first name (or has none): show what there is.
+                let start = memchr::memchr(b'<', &self.head).map_or(self.head.len(), |i| i + 1);
+                let name = after(&self.head, start);
+                let len = name
+                    .iter()
+                    .take(NAME_SHOWN)
+                    .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
+                    .unwrap_or(name.len().min(NAME_SHOWN));
+                String::from_utf8_lossy(before(name, len)).into_owned()
+            });
             ctx.records += 1;
             ctx.error(
                 Loc {
