@@ -23,6 +23,7 @@ mod simulate;
 
 // ---- formats ----
 mod evtx_synth;
+mod fuzz_regressions;
 mod input_evtx_loop;
 mod input_evtx_recovery;
 mod input_fixtures;

@@ -3,15 +3,4 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let detect = |chunk: usize| {
-        let mut reader = eqlite::Reader::new(eqlite::ReaderOptions::default());
-        let mut out = Vec::new();
-        for piece in data.chunks(chunk.max(1)) {
-            reader.push(piece, &mut out);
-        }
-        reader.finish(&mut out);
-        reader.detected()
-    };
-    assert_eq!(detect(data.len()), detect(7));
-});
+fuzz_target!(|data: &[u8]| eqlite_fuzz::detect(data));
