@@ -136,6 +136,29 @@ pub(crate) struct XmlLayer {
     /// The stream's first bytes (at most `HEAD`), kept apart from `buf`, which `drain`
     /// consumes: the first element is found in them whatever the pushes were.
     head: Vec<u8>,
+    /// Where the search for the buffered event's `</Event>` resumes (nothing before it
+    /// holds one), so that an event arriving in many pushes is scanned once.
+    end_scan: usize,
+}
+
+/// Where the start tag at `buf[0]` ends and whether it closes itself (`/>`), skipping quoted
+/// attribute values (which may hold `>`); `None` while it has not arrived. A `<` before the
+/// tag's end (which no attribute value may hold) ends a damaged tag there, not self-closed,
+/// so one broken quote cannot swallow the events after it.
+fn start_tag_end(buf: &[u8]) -> Option<(usize, bool)> {
+    let mut quote = None;
+    let mut prev = 0u8;
+    for (i, &b) in buf.iter().enumerate().skip(1) {
+        match (quote, b) {
+            (_, b'<') => return Some((i, false)),
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            (None, b'>') => return Some((i, prev == b'/')),
+            _ => {}
+        }
+        prev = b;
+    }
+    None
 }
 
 /// How many of the first bytes are searched for the first element's name.
@@ -249,6 +272,7 @@ impl XmlLayer {
 
     fn consume(&mut self, n: usize) {
         let n = n.min(self.buf.len());
+        self.end_scan = 0;
         self.line += memchr::memchr_iter(b'\n', before(&self.buf, n)).count() as u64;
         self.offset += n as u64;
         self.buf.drain(..n);
@@ -265,14 +289,22 @@ impl XmlLayer {
             };
             self.consume(start);
             self.seen_event = true;
-            let end = memmem::find(&self.buf, b"</Event>")
-                .map(|i| i + 8)
-                .or_else(|| {
-                    // `<Event .../>` self-closed.
-                    let close = memchr::memchr(b'>', &self.buf)?;
-                    let slash = close.checked_sub(1).and_then(|i| self.buf.get(i));
-                    (slash == Some(&b'/')).then_some(close + 1)
-                });
+            // The start tag decides: `<Event .../>` ends there, else at `</Event>`. (Deciding
+            // on what happens to be buffered would split the stream differently by chunk.)
+            let end = start_tag_end(&self.buf).and_then(|(close, self_closed)| {
+                if self_closed {
+                    return Some(close + 1);
+                }
+                let from = self.end_scan.max(close);
+                match memmem::find(after(&self.buf, from), b"</Event>") {
+                    Some(i) => Some(from + i + 8),
+                    None => {
+                        // Resume the search where a split `</Event>` could begin.
+                        self.end_scan = self.buf.len().saturating_sub(7).max(close);
+                        None
+                    }
+                }
+            });
             let Some(end) = end else {
                 if self.buf.len() > MAX_EVENT {
                     let loc = Loc {
