@@ -37,6 +37,9 @@ pub(crate) struct JsonLayer {
     /// incomplete element (doubling, so retries cost O(n) overall).
     index: u64,
     retry_at: usize,
+    /// Array mode, after a bad element: skipping to the next line that starts an object,
+    /// across pushes (so where the chunks fall never changes where reading resumes).
+    resyncing: bool,
 }
 
 /// `Record 123` lines that evtx_dump prints before each pretty object.
@@ -57,6 +60,7 @@ impl JsonLayer {
             scratch: Vec::new(),
             index: 0,
             retry_at: 0,
+            resyncing: false,
         }
     }
 
@@ -171,6 +175,24 @@ impl JsonLayer {
     /// After the closing `]`, anything else is read as a document.
     fn array_step(&mut self, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
         loop {
+            if self.resyncing {
+                match next_object_line(&self.buf) {
+                    Some(at) => {
+                        self.consume(at);
+                        self.resyncing = false;
+                    }
+                    None => {
+                        // Keep a last line start whose first bytes have not all arrived:
+                        // they decide whether reading resumes there.
+                        let keep = match memchr::memrchr(b'\n', &self.buf) {
+                            Some(i) if !at_end && self.buf.len() - i <= b"Record ".len() => i,
+                            _ => self.buf.len(),
+                        };
+                        self.consume(keep);
+                        return;
+                    }
+                }
+            }
             let ws = self
                 .buf
                 .iter()
@@ -233,15 +255,9 @@ impl JsonLayer {
                     };
                     ctx.error(loc, format!("{what}: {e}"));
                     // Resume at the next line that starts an object (or stop at the end).
-                    let at = resync(&self.buf, used.max(1));
-                    self.consume(at);
-                    if self.buf.is_empty() {
-                        if at_end {
-                            return;
-                        }
-                        self.retry_at = 0;
-                        return;
-                    }
+                    self.retry_at = 0;
+                    self.consume(used.max(1));
+                    self.resyncing = true;
                 }
                 None => return,
             }
@@ -398,6 +414,13 @@ fn one_line(
             ctx.error(loc, format!("invalid JSON ({e}): {}", excerpt(line)));
         }
     }
+}
+
+/// The first line start after a newline in `buf` that begins an object or a `Record N`
+/// marker; `None` if there is none yet.
+fn next_object_line(buf: &[u8]) -> Option<usize> {
+    let at = resync(buf, 0);
+    (at < buf.len()).then_some(at)
 }
 
 /// The next line start (after `from`) that begins a new object or `Record N` marker.
