@@ -37,7 +37,7 @@ fn project_fixtures() -> Vec<(String, Vec<u8>)> {
 
 /// Reads `bytes` as `format` in pushes of `chunk` bytes, and again whole: nothing may panic,
 /// finishing twice changes nothing, and the split must not change what is read (events with
-/// their provenance, and every error with its place and reason).
+/// their provenance, and every error with its place and reason), nor may empty pushes.
 fn run(bytes: &[u8], format: Format, chunk: usize) {
     let read = |chunk: usize| {
         let mut r = Reader::new(ReaderOptions {
@@ -47,6 +47,8 @@ fn run(bytes: &[u8], format: Format, chunk: usize) {
         let mut out = Vec::new();
         for c in bytes.chunks(chunk.max(1)) {
             r.push(c, &mut out);
+            // An empty push (an empty Uint8Array from JS, say) is no end of input.
+            r.push(&[], &mut out);
         }
         r.finish(&mut out);
         let after_first = out.len();

@@ -319,7 +319,7 @@ impl Utf16Layer {
         let mut text: String = char::decode_utf16(units)
             .map(|c| c.unwrap_or('\u{FFFD}'))
             .collect();
-        if !self.started {
+        if !self.started && !text.is_empty() {
             self.started = true;
             if let Some(rest) = text.strip_prefix('\u{feff}') {
                 text = rest.to_string();
@@ -327,7 +327,9 @@ impl Utf16Layer {
         }
         let cut = self.pending.len() - keep;
         self.pending.drain(..cut);
-        self.inner.push(text.as_bytes(), ctx, out);
+        if !text.is_empty() {
+            self.inner.push(text.as_bytes(), ctx, out);
+        }
     }
 
     pub fn finish(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {

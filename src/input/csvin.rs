@@ -89,6 +89,10 @@ impl CsvLayer {
     }
 
     pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
+        // `feed` takes empty input as the end of the stream: an empty push is not that.
+        if chunk.is_empty() {
+            return;
+        }
         if self.reader.is_none() {
             self.pending.extend_from_slice(chunk);
             if memchr::memchr(b'\n', &self.pending).is_none() && self.pending.len() < 65536 {
