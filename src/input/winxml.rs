@@ -89,6 +89,7 @@ pub(crate) fn win_event(event: &Node) -> Result<WinEvent, String> {
     if let Some(user) = event.child("UserData") {
         w.user_data = Some(node_json(user));
     }
+    w.message = event.path("RenderingInfo/Message").and_then(Node::text_opt);
     if w.event_id.is_none() {
         return Err("<Event> has no <System><EventID>".into());
     }
