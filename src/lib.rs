@@ -30,6 +30,15 @@
 //! - **EVTX recovery is marked.** Records read by their own framing from damaged or truncated
 //!   chunks carry [`Provenance::recovered`], and the stretches that could not be read are
 //!   reported as [`InputError`]s with their offsets.
+//! - **No endless work.** An EVTX record or chunk crafted to expand or recurse without end
+//!   (a template that instantiates itself, nested BinXML that expands exponentially) stops at
+//!   the parser's per-record and per-chunk budgets with an [`InputError`]; a chunk's record
+//!   walk stops past the most records a chunk can hold. The same holds in wasm, where no
+//!   watchdog would stop a loop.
+//! - **Splitting changes nothing.** How the input is cut into pushes (down to one byte, or
+//!   empty pushes) never changes the format detected, the events read or the errors reported.
+//!   Coverage-guided fuzzing checks this and the above for every reader (`fuzz/`,
+//!   `docs/fuzzing.md`).
 
 #![deny(missing_docs)]
 // No input may panic the library (see `# Untrusted input`); unit tests may unwrap and index.
