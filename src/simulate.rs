@@ -295,12 +295,30 @@ impl Replay<'_> {
         let last_event = sorted.last().map_or(first_run, |(t, _)| *t);
         let mut state = State::new(schedule, self.rule);
         let mut runs = Vec::new();
+        let mut total_runs = 0usize;
         let mut at = first_run;
-        // Every run whose window still reaches an event.
+        // Every run whose window still reaches an event. A run whose window holds no event
+        // returns nothing and changes nothing (suppression windows are checked against the
+        // next run's time), so it is counted but not replayed: the next replayed run is the
+        // first whose window can hold the next event, which keeps a replay over years of data
+        // proportional to the events, not to the span.
         while at - lookback <= last_event {
             let from = at - lookback;
             let lo = sorted.partition_point(|(t, _)| *t < from);
             let hi = sorted.partition_point(|(t, _)| *t <= at);
+            if lo == hi {
+                let Some((next, _)) = sorted.get(lo) else {
+                    break;
+                };
+                // The first run at or after the next event (it is later than `at`).
+                let gap = next.saturating_sub(at).max(1);
+                let steps = gap.saturating_add(interval - 1) / interval;
+                at = at.saturating_add(steps.saturating_mul(interval));
+                total_runs =
+                    total_runs.saturating_add(usize::try_from(steps).unwrap_or(usize::MAX));
+                continue;
+            }
+            total_runs += 1;
             let window = || {
                 sorted
                     .get(lo..hi)
@@ -341,7 +359,7 @@ impl Replay<'_> {
         let is_sequence = self.unlimited.kind() != crate::QueryKind::Event;
         let ts_field = self.unlimited.timestamp_field();
         let mut summary = SimulationSummary {
-            runs: runs.len(),
+            runs: total_runs,
             matches: batch.len(),
             alerts: state.groups,
             ..SimulationSummary::default()

@@ -140,26 +140,50 @@ pub(crate) struct XmlLayer {
     /// Where the search for the buffered event's `</Event>` resumes (nothing before it
     /// holds one), so that an event arriving in many pushes is scanned once.
     end_scan: usize,
+    tag_scan: TagScan,
 }
 
 /// Where the start tag at `buf[0]` ends and whether it closes itself (`/>`), skipping quoted
 /// attribute values (which may hold `>`); `None` while it has not arrived. A `<` before the
 /// tag's end (which no attribute value may hold) ends a damaged tag there, not self-closed,
-/// so one broken quote cannot swallow the events after it.
-fn start_tag_end(buf: &[u8]) -> Option<(usize, bool)> {
-    let mut quote = None;
-    let mut prev = 0u8;
-    for (i, &b) in buf.iter().enumerate().skip(1) {
-        match (quote, b) {
-            (_, b'<') => return Some((i, false)),
-            (None, b'"' | b'\'') => quote = Some(b),
-            (Some(q), _) if b == q => quote = None,
-            (None, b'>') => return Some((i, prev == b'/')),
-            _ => {}
-        }
-        prev = b;
+/// so one broken quote cannot swallow the events after it. The scan resumes from `state`
+/// (what an earlier call saw of the same tag), so a tag arriving in many pushes is read once.
+fn start_tag_end(buf: &[u8], state: &mut TagScan) -> Option<(usize, bool)> {
+    if state.found.is_some() {
+        return state.found;
     }
+    let from = state.at.max(1);
+    for (i, &b) in buf.iter().enumerate().skip(from) {
+        let found = match (state.quote, b) {
+            (_, b'<') => Some((i, false)),
+            (None, b'>') => Some((i, state.prev == b'/')),
+            (None, b'"' | b'\'') => {
+                state.quote = Some(b);
+                None
+            }
+            (Some(q), _) if b == q => {
+                state.quote = None;
+                None
+            }
+            _ => None,
+        };
+        if found.is_some() {
+            state.found = found;
+            return found;
+        }
+        state.prev = b;
+    }
+    state.at = buf.len().max(1);
     None
+}
+
+/// How far `start_tag_end` has read the buffered start tag.
+#[derive(Debug, Default)]
+struct TagScan {
+    found: Option<(usize, bool)>,
+    at: usize,
+    quote: Option<u8>,
+    prev: u8,
 }
 
 /// How many of the first bytes are searched for the first element's name.
@@ -273,7 +297,12 @@ impl XmlLayer {
 
     fn consume(&mut self, n: usize) {
         let n = n.min(self.buf.len());
+        if n == 0 {
+            return;
+        }
+        // What was scanned belongs to bytes now gone.
         self.end_scan = 0;
+        self.tag_scan = TagScan::default();
         self.line += memchr::memchr_iter(b'\n', before(&self.buf, n)).count() as u64;
         self.offset += n as u64;
         self.buf.drain(..n);
@@ -292,20 +321,21 @@ impl XmlLayer {
             self.seen_event = true;
             // The start tag decides: `<Event .../>` ends there, else at `</Event>`. (Deciding
             // on what happens to be buffered would split the stream differently by chunk.)
-            let end = start_tag_end(&self.buf).and_then(|(close, self_closed)| {
-                if self_closed {
-                    return Some(close + 1);
-                }
-                let from = self.end_scan.max(close);
-                match memmem::find(after(&self.buf, from), b"</Event>") {
-                    Some(i) => Some(from + i + 8),
-                    None => {
-                        // Resume the search where a split `</Event>` could begin.
-                        self.end_scan = self.buf.len().saturating_sub(7).max(close);
-                        None
+            let end =
+                start_tag_end(&self.buf, &mut self.tag_scan).and_then(|(close, self_closed)| {
+                    if self_closed {
+                        return Some(close + 1);
                     }
-                }
-            });
+                    let from = self.end_scan.max(close);
+                    match memmem::find(after(&self.buf, from), b"</Event>") {
+                        Some(i) => Some(from + i + 8),
+                        None => {
+                            // Resume the search where a split `</Event>` could begin.
+                            self.end_scan = self.buf.len().saturating_sub(7).max(close);
+                            None
+                        }
+                    }
+                });
             let Some(end) = end else {
                 if self.buf.len() > MAX_EVENT {
                     let loc = Loc {
