@@ -19,6 +19,7 @@
 mod container;
 mod csvin;
 mod ctx;
+mod docstream;
 mod evtx;
 mod evtx_recover;
 mod format;
@@ -191,6 +192,13 @@ impl Reader {
     /// Notes for the analyst (assumptions made, truncated exports, unusable data explained).
     pub fn notes(&self) -> &[String] {
         &self.ctx.notes
+    }
+
+    /// Bytes the framers have looked at so far (scanned for record boundaries, or parsed).
+    /// Not a stable API: the linearity tests read it.
+    #[doc(hidden)]
+    pub fn bytes_examined(&self) -> u64 {
+        self.ctx.examined
     }
 
     /// The summary so far.
