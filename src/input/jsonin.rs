@@ -332,7 +332,8 @@ impl JsonLayer {
             };
             self.mode = Mode::Lines;
             self.parsed_one = true;
-            self.account(&self.buf[..ws].to_vec(), ctx);
+            ctx.examined += ws as u64;
+            self.offset += ws as u64;
             self.buf.drain(..ws);
             self.stream = Some(Box::new(DocStream::new(loc, Container::Lines, style)));
             return true;
