@@ -363,19 +363,39 @@ impl JsonLayer {
     /// Array mode: reads every element that is complete; at the end, reports a truncated array.
     /// After the closing `]`, anything else is read as a document.
     fn array_step(&mut self, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        // Elements are consumed by moving `head`; the buffer is compacted once, at the end.
+        let buf = std::mem::take(&mut self.buf);
+        let mut head = 0;
+        self.array_elements(&buf, &mut head, at_end, ctx, out);
+        self.buf = buf;
+        self.buf.drain(..head);
+    }
+
+    fn array_elements(
+        &mut self,
+        buf: &[u8],
+        head: &mut usize,
+        at_end: bool,
+        ctx: &mut Ctx,
+        out: &mut Vec<Event>,
+    ) {
+        let consume = |this: &mut Self, head: &mut usize, n: usize| {
+            let n = n.min(buf.len() - *head);
+            this.line += count_lines(&buf[*head..*head + n]);
+            this.offset += n as u64;
+            *head += n;
+        };
         loop {
-            let ws = self
-                .buf
-                .iter()
-                .take_while(|b| b.is_ascii_whitespace())
-                .count();
-            self.consume(ws);
+            let rest = &buf[*head..];
+            let ws = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            consume(self, head, ws);
+            let rest = &buf[*head..];
             let loc = Loc {
                 line: Some(self.line),
                 record: Some(self.index + 1),
                 offset: Some(self.offset),
             };
-            match self.buf.first() {
+            match rest.first() {
                 None => {
                     if at_end {
                         ctx.records += 1;
@@ -384,36 +404,37 @@ impl JsonLayer {
                     return;
                 }
                 Some(b']') => {
-                    self.consume(1);
+                    consume(self, head, 1);
                     self.mode = Mode::Document;
                     return;
                 }
                 Some(b',') if self.index > 0 => {
-                    self.consume(1);
+                    consume(self, head, 1);
                     continue;
                 }
                 _ => {}
             }
-            if !at_end && self.buf.len() < self.retry_at {
+            if !at_end && rest.len() < self.retry_at {
                 return;
             }
-            let mut stream = serde_json::Deserializer::from_slice(&self.buf).into_iter::<Value>();
+            let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<Value>();
             let next = stream.next();
             let used = stream.byte_offset();
+            ctx.examined += used as u64;
             match next {
                 // A number at the very end of the buffer may continue in the next chunk.
-                Some(Ok(_)) if !at_end && used >= self.buf.len() => {
-                    self.retry_at = self.buf.len() + 1;
+                Some(Ok(_)) if !at_end && used >= rest.len() => {
+                    self.retry_at = rest.len() + 1;
                     return;
                 }
                 Some(Ok(value)) => {
                     self.index += 1;
                     self.retry_at = 0;
-                    self.consume(used);
+                    consume(self, head, used);
                     shapes::record(value, Container::Document, loc, ctx, out);
                 }
                 Some(Err(e)) if e.is_eof() && !at_end => {
-                    self.retry_at = self.buf.len().saturating_mul(2).max(self.buf.len() + 1);
+                    self.retry_at = rest.len().saturating_mul(2).max(rest.len() + 1);
                     return;
                 }
                 Some(Err(e)) => {
@@ -426,13 +447,12 @@ impl JsonLayer {
                     };
                     ctx.error(loc, format!("{what}: {e}"));
                     // Resume at the next line that starts an object (or stop at the end).
-                    let at = resync(&self.buf, used.max(1));
-                    self.consume(at);
-                    if self.buf.is_empty() {
-                        if at_end {
-                            return;
+                    let at = resync(rest, used.max(1));
+                    consume(self, head, at);
+                    if *head >= buf.len() {
+                        if !at_end {
+                            self.retry_at = 0;
                         }
-                        self.retry_at = 0;
                         return;
                     }
                 }
