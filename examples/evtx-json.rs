@@ -30,11 +30,9 @@ fn main() {
     let (mut records, mut bytes) = (0u64, 0u64);
     for file in &files {
         let mut parser = EvtxParser::from_path(file).expect("an .evtx file");
-        for record in parser.records_json() {
-            if let Ok(record) = record {
-                records += 1;
-                bytes += record.data.len() as u64;
-            }
+        for record in parser.records_json().flatten() {
+            records += 1;
+            bytes += record.data.len() as u64;
         }
     }
     println!(
