@@ -106,7 +106,8 @@ fi
 
 echo
 # A single-line _search response: time and peak memory (goal: at most 64 MiB).
-peak=$( { /usr/bin/time -f '%M' "$eqlite" run "$work/search.json" > /dev/null 2>/dev/null; } 2>&1 | tail -1)
+/usr/bin/time -o "$work/peak" -f '%M' "$eqlite" run "$work/search.json" > /dev/null 2>&1 || true
+peak=$(tail -1 "$work/peak")
 t_search=$(median_seconds "$eqlite" run "$work/search.json")
 printf '%-44s %9s MB/s  peak RSS %s MiB (goal <= 64 MiB), %d MB input\n' "CLI, single-line _search response" \
   "$(mbs "$search_bytes" "$t_search")" "$(( peak / 1024 ))" "$(( search_bytes / 1000000 ))"
