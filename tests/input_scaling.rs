@@ -90,6 +90,33 @@ fn doubling_a_single_line_search_response_doubles_the_bytes_examined() {
     assert!(r < 2.5, "examined {results:?}, ratio {r:.2}");
 }
 
+#[test]
+fn doubling_a_pretty_response_or_a_one_line_array_doubles_the_bytes_examined() {
+    let pretty = |hits| {
+        let value: Value = serde_json::from_slice(&search_response(hits, 300)).unwrap();
+        serde_json::to_vec_pretty(&value).unwrap()
+    };
+    let array =
+        |n: usize| serde_json::to_vec(&(0..n).map(|i| event(i, 300)).collect::<Vec<_>>()).unwrap();
+    for (name, make) in [
+        (
+            "pretty _search response",
+            &pretty as &dyn Fn(usize) -> Vec<u8>,
+        ),
+        ("one-line array", &array),
+    ] {
+        let mut results = Vec::new();
+        for n in [2_000, 4_000] {
+            let bytes = make(n);
+            let (events, summary, examined) = read(&bytes, 1 << 16);
+            assert_eq!(events.len(), n, "{name}: {:?}", summary.errors);
+            results.push(examined);
+        }
+        let r = ratio(results[0], results[1]);
+        assert!(r < 2.5, "{name}: examined {results:?}, ratio {r:.2}");
+    }
+}
+
 /// An event as a comparable value: source, line, record, offset.
 type View = (Value, Option<u64>, Option<u64>, Option<u64>);
 

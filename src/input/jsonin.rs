@@ -420,7 +420,11 @@ impl JsonLayer {
             let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<Value>();
             let next = stream.next();
             let used = stream.byte_offset();
-            ctx.examined += used as u64;
+            // A failed attempt (an element not complete yet) looked at everything buffered.
+            ctx.examined += match next {
+                Some(Ok(_)) => used,
+                _ => rest.len(),
+            } as u64;
             match next {
                 // A number at the very end of the buffer may continue in the next chunk.
                 Some(Ok(_)) if !at_end && used >= rest.len() => {
