@@ -117,6 +117,36 @@ fn doubling_a_pretty_response_or_a_one_line_array_doubles_the_bytes_examined() {
     }
 }
 
+#[test]
+fn a_damaged_long_line_costs_only_itself() {
+    // Streamed lines (over 1 MiB): cut inside a string, and cut between members.
+    for cut in [
+        b"{\"a\":1,\"message\":\"".as_slice(),
+        b"{\"a\":{\"b\":1,".as_slice(),
+    ] {
+        let mut bytes = serde_json::to_vec(&event(1, 10)).unwrap();
+        bytes.push(b'\n');
+        bytes.extend_from_slice(cut);
+        bytes.extend(std::iter::repeat_n(b'x', 2 << 20));
+        bytes.push(b'\n');
+        for i in 2..5 {
+            bytes.extend_from_slice(&serde_json::to_vec(&event(i, 10)).unwrap());
+            bytes.push(b'\n');
+        }
+        let (events, summary, _) = read(&bytes, 1 << 16);
+        assert_eq!(events.len(), 4, "{:?}", summary.errors);
+        assert_eq!(summary.error_count, 1);
+        assert_eq!(summary.errors[0].line, Some(2));
+        assert!(
+            summary.errors[0].reason.starts_with("invalid JSON ("),
+            "{:?}",
+            summary.errors
+        );
+        assert_eq!(events[1].provenance().line, Some(3));
+        assert_eq!(summary.records, 5);
+    }
+}
+
 /// An event as a comparable value: source, line, record, offset.
 type View = (Value, Option<u64>, Option<u64>, Option<u64>);
 

@@ -25,7 +25,8 @@ const PIECE: usize = 8192;
 /// How an error in the document is worded (the framing it came from).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Style {
-    /// An NDJSON line: `invalid JSON (reason): excerpt`.
+    /// An NDJSON line: `invalid JSON (reason): excerpt`; a newline ends the object (a damaged
+    /// line costs only itself).
     Line,
     /// A JSON document: `invalid JSON: reason` / `JSON document ends early (truncated?): reason`.
     Document,
@@ -99,6 +100,8 @@ pub(crate) struct DocStream {
     loc: Loc,
     container: Container,
     style: Style,
+    /// A line's object reached the end of its line unfinished.
+    line_break: bool,
 }
 
 impl DocStream {
@@ -121,6 +124,7 @@ impl DocStream {
             loc,
             container,
             style,
+            line_break: false,
         }
     }
 
@@ -136,7 +140,13 @@ impl DocStream {
             let end = self.scan(ctx, out);
             ctx.examined += (self.pos - start) as u64;
             if let Some(at) = end {
-                let back = self.end(at, ctx, out);
+                let back = if self.line_break {
+                    // The line ended inside the object: report it, go on after the line.
+                    self.truncated(at, ctx);
+                    None
+                } else {
+                    self.end(at, ctx, out)
+                };
                 return Some(Ended {
                     used: done + at - before,
                     back,
@@ -158,12 +168,19 @@ impl DocStream {
             whole.extend_from_slice(&self.buf[self.copied..]);
             return Some(whole);
         }
+        let end = self.buf.len();
+        self.truncated(end, ctx);
+        None
+    }
+
+    /// Reports the document as cut before `buf[end]` (counted as one record).
+    fn truncated(&mut self, end: usize, ctx: &mut Ctx) {
         ctx.records += 1;
         let tail = match self.unit {
-            Some((start, _)) => self.buf[start..].to_vec(),
+            Some((start, _)) => self.buf[start..end].to_vec(),
             None => {
                 let mut whole = std::mem::take(&mut self.skeleton);
-                whole.extend_from_slice(&self.buf[self.copied..]);
+                whole.extend_from_slice(&self.buf[self.copied.min(end)..end]);
                 whole
             }
         };
@@ -180,7 +197,6 @@ impl DocStream {
             Style::Document => format!("JSON document ends early (truncated?): {e}"),
         };
         ctx.error(loc, reason);
-        None
     }
 
     /// Whether a damaged document can be handed back whole: nothing was streamed from it, and
@@ -194,7 +210,8 @@ impl DocStream {
         self.loc.record
     }
 
-    /// Scans `buf[pos..]`; returns the position after the document's closing brace.
+    /// Scans `buf[pos..]`; returns the position after the document's closing brace, or (an NDJSON
+    /// line's object, `line_break` set) of the newline that ended the line first.
     fn scan(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) -> Option<usize> {
         while self.pos < self.buf.len() {
             if self.in_str {
@@ -203,10 +220,21 @@ impl DocStream {
                     self.pos += 1;
                     continue;
                 }
-                match memchr::memchr2(b'"', b'\\', &self.buf[self.pos..]) {
+                let rest = &self.buf[self.pos..];
+                let found = if self.style == Style::Line {
+                    memchr::memchr3(b'"', b'\\', b'\n', rest)
+                } else {
+                    memchr::memchr2(b'"', b'\\', rest)
+                };
+                match found {
                     None => self.pos = self.buf.len(),
                     Some(i) => {
                         let at = self.pos + i;
+                        if self.buf[at] == b'\n' {
+                            self.line_break = true;
+                            self.pos = at;
+                            return Some(at);
+                        }
                         self.pos = at + 1;
                         if self.buf[at] == b'\\' {
                             self.escaped = true;
@@ -281,6 +309,11 @@ impl DocStream {
                     if let Some(f) = self.stack.last_mut() {
                         f.expect_key = false;
                     }
+                }
+                b'\n' if self.style == Style::Line => {
+                    self.line_break = true;
+                    self.pos = at;
+                    return Some(at);
                 }
                 b'\n' => self.newlines += 1,
                 b' ' | b'\t' | b'\r' => {}
