@@ -4,6 +4,7 @@
 #                http://127.0.0.1:8080/ (PORT=... to change)
 #   make test    install what is missing (Chromium included), then every check and test layer;
 #                fails if any layer ran zero tests
+#   make fuzz    coverage-guided fuzzing of every parser, FUZZ_SECONDS (600) per target
 #   make build   only build: the native binary and pkg/dist/ (the npm package's generated half)
 #
 # Installs need: rustup, cargo, node >= 20 + npm; root (or sudo) for apt-get (Chromium, tests only).
@@ -24,7 +25,7 @@ LAYERS := native wasm js browser
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help serve test build build-native build-wasm \
-        tools tools-rust tools-node tools-browser check test-native test-wasm test-js test-browser
+        tools tools-rust tools-node tools-browser check test-native test-wasm test-js test-browser fuzz
 
 help:
 	@sed -n '1,/^$$/p' Makefile
@@ -41,6 +42,11 @@ test: tools tools-browser
 	$(MAKE) --no-print-directory build-wasm
 	$(MAKE) --no-print-directory test-js test-browser
 	scripts/summary.sh $(LAYERS)
+
+# Coverage-guided fuzzing (nightly + cargo-fuzz, installed if missing), FUZZ_SECONDS per target
+# (default 600), FUZZ_JOBS at a time; FUZZ_TARGETS picks some. Not part of `make test`.
+fuzz:
+	scripts/fuzz.sh
 
 build: build-native build-wasm
 
@@ -90,6 +96,7 @@ check:
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --target $(WASM_TARGET) --lib --tests -- -D warnings
+	RUSTDOCFLAGS="-D rustdoc::broken_intra_doc_links" cargo doc --no-deps --lib
 
 test-native:
 	scripts/layer.sh native cargo cargo test

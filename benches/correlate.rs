@@ -2,6 +2,15 @@
 //! next to a raw line-split baseline and a parse-only run. `cargo bench --bench correlate`;
 //! `EQLITE_BENCH_EVENTS` sets the number of events (default 200 000).
 
+// Benchmark code, not shipped: a panic only stops the benchmark, so the no-panic lints are off.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
+
 use eqlite::input::{Format, Reader, ReaderOptions};
 use eqlite::{rules, Event, Provenance, Query};
 use std::hint::black_box;

@@ -10,8 +10,13 @@ dir=test-results/layers
 mkdir -p "$dir"
 log=$dir/$name.log
 echo "==> [$name] $*"
+# Tests clean up after themselves: what a layer leaves in the temp dir fails it.
+tmp=${TMPDIR:-/tmp}
+leftovers() { find "$tmp" -maxdepth 1 -name 'eqlite-*' 2>/dev/null | sort; }
+before=$(leftovers)
 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+left=$(comm -13 <(echo "$before") <(leftovers) | grep . || true)
 
 case $kind in
   cargo)
@@ -45,6 +50,11 @@ echo "$passed $failed $skipped" > "$dir/$name.counts"
 echo "==> [$name] exit $status: $passed passed, $failed failed, $skipped skipped"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ]; then
   echo "==> [$name] FAILED" >&2
+  exit 1
+fi
+if [ -n "$left" ]; then
+  echo "==> [$name] FAILED: the tests left these in $tmp:" >&2
+  echo "$left" >&2
   exit 1
 fi
 if [ "$passed" -eq 0 ]; then

@@ -471,7 +471,10 @@ pub fn wildcard_match(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    toks[p.min(toks.len())..].iter().all(|t| *t == Tok::Star)
+    toks.get(p..)
+        .unwrap_or_default()
+        .iter()
+        .all(|t| *t == Tok::Star)
 }
 
 #[cfg(test)]

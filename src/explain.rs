@@ -287,9 +287,11 @@ impl Explainer {
         });
         for (i, field) in self.fields.iter().enumerate() {
             if !event.values(field).is_empty() {
-                self.carried[i] += 1;
-                if let Some(c) = per_file.as_mut() {
-                    c[i] += 1;
+                if let Some(n) = self.carried.get_mut(i) {
+                    *n += 1;
+                }
+                if let Some(n) = per_file.as_mut().and_then(|c| c.get_mut(i)) {
+                    *n += 1;
                 }
             }
         }
@@ -323,7 +325,9 @@ impl Explainer {
             {
                 continue;
             }
-            let conjunct = &stage.conjuncts()[c];
+            let Some(conjunct) = stage.conjuncts().get(c) else {
+                continue;
+            };
             let keys: Vec<Value> = stage
                 .join_keys(event)
                 .first()
@@ -365,14 +369,12 @@ impl Explainer {
     /// Records, per key, the stages this one event reached or nearly reached.
     fn note_stages(&mut self, mut marks: Vec<(String, usize)>) {
         marks.sort();
-        let mut i = 0;
-        while i < marks.len() {
-            let key = marks[i].0.clone();
-            let mut mask = 0u64;
-            while i < marks.len() && marks[i].0 == key {
-                mask |= 1 << marks[i].1.min(63);
-                i += 1;
-            }
+        for group in marks.chunk_by(|a, b| a.0 == b.0) {
+            let Some((key, _)) = group.first() else {
+                continue;
+            };
+            let key = key.clone();
+            let mask = (group.iter()).fold(0u64, |mask, &(_, stage)| mask | 1 << stage.min(63));
             if self.key_stages.len() < MAX_KEYS || self.key_stages.contains_key(&key) {
                 let entry = self.key_stages.entry(key).or_insert((0, 0));
                 entry.0 |= mask;
@@ -527,7 +529,7 @@ impl Explainer {
                             .collect()
                     })
                     .collect();
-                if written.windows(2).all(|w| w[0] == w[1]) {
+                if written.windows(2).all(|w| matches!(w, [a, b] if a == b)) {
                     continue;
                 }
                 mark(&mut used, &m);
@@ -633,8 +635,7 @@ impl Explainer {
         }
         let mut coverage = Vec::new();
         let mut no_coverage = false;
-        for (i, field) in self.fields.iter().enumerate() {
-            let carried = self.carried[i];
+        for (i, (field, &carried)) in self.fields.iter().zip(&self.carried).enumerate() {
             let share = if self.records == 0 {
                 0.0
             } else {
@@ -654,7 +655,7 @@ impl Explainer {
                 text,
             });
             for (name, records, per_file) in &self.files {
-                if *records > 0 && per_file[i] == 0 && carried > 0 {
+                if *records > 0 && per_file.get(i) == Some(&0) && carried > 0 {
                     coverage.push(Finding::Field {
                         field: field.clone(),
                         file: Some(name.clone()),

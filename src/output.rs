@@ -26,19 +26,6 @@ pub enum Mode {
     Alerts,
 }
 
-impl Mode {
-    /// The mode named `name` (`ndjson`, `table`, `csv`, `alerts`).
-    pub fn from_name(name: &str) -> Option<Mode> {
-        match name {
-            "ndjson" => Some(Mode::Ndjson),
-            "table" => Some(Mode::Table),
-            "csv" => Some(Mode::Csv),
-            "alerts" => Some(Mode::Alerts),
-            _ => None,
-        }
-    }
-}
-
 /// Turns results into output text: streamed modes return lines as results come, the table and
 /// CSV collect rows and return everything from [`Writer::finish`].
 #[derive(Debug)]

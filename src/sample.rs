@@ -108,7 +108,10 @@ fn pick(
     max: usize,
 ) {
     let stage = partial.len();
-    for doc in hits[stage] {
+    let Some(&docs) = hits.get(stage) else {
+        return;
+    };
+    for doc in docs {
         if partial.iter().any(|d| Arc::ptr_eq(d, doc)) {
             continue;
         }

@@ -301,7 +301,13 @@ impl Replay<'_> {
             let from = at - lookback;
             let lo = sorted.partition_point(|(t, _)| *t < from);
             let hi = sorted.partition_point(|(t, _)| *t <= at);
-            let window = || sorted[lo..hi].iter().map(|(_, e)| e);
+            let window = || {
+                sorted
+                    .get(lo..hi)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(_, e)| e)
+            };
             let returned = correlate(self.per_run, window())?;
             let all = if lo < hi {
                 correlate(self.unlimited, window())?.len()
@@ -458,8 +464,9 @@ impl<'a> State<'a> {
                 None => self.open.clear(),
                 Some(d) => {
                     let out = &self.out;
-                    self.open
-                        .retain(|_, &mut g| at <= out[g].start_ms + to_i64(d));
+                    self.open.retain(|_, &mut g| {
+                        out.get(g).is_some_and(|o| at <= o.start_ms + to_i64(d))
+                    });
                 }
             }
         }
@@ -497,8 +504,8 @@ impl<'a> State<'a> {
                 })
             });
             let key = terms.as_ref().map(Value::to_string);
-            if let Some(&g) = key.as_ref().and_then(|k| self.open.get(k)) {
-                let group = &mut self.out[g];
+            let open = key.as_ref().and_then(|k| self.open.get(k));
+            if let Some(group) = open.and_then(|&g| self.out.get_mut(g)) {
                 group.docs_count += 1;
                 group.end_ms = at;
                 let into = group

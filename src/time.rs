@@ -9,6 +9,7 @@
 //! No date crate is used: the only calendar arithmetic needed is days-from-civil, which is a
 //! dozen lines (Howard Hinnant's algorithm) and keeps the wasm build small.
 
+use crate::num::{saturating_i64, saturating_u32};
 use serde_json::Value;
 use std::fmt;
 
@@ -50,13 +51,14 @@ impl Timestamp {
     pub fn from_nanos(nanos: i64) -> Self {
         Self {
             millis: nanos.div_euclid(1_000_000),
-            sub_milli_nanos: nanos.rem_euclid(1_000_000) as u32,
+            // 0..1_000_000 always fits.
+            sub_milli_nanos: u32::try_from(nanos.rem_euclid(1_000_000)).unwrap_or(0),
         }
     }
 
     /// `yyyy-MM-ddTHH:mm:ss.SSSZ` (Elasticsearch's rendering of a `date` value), with nine
     /// fraction digits instead of three when `nanos` (a `date_nanos` value).
-    pub fn to_iso(&self, nanos: bool) -> String {
+    pub fn to_iso(self, nanos: bool) -> String {
         let (days, ms) = (
             self.millis.div_euclid(86_400_000),
             self.millis.rem_euclid(86_400_000),
@@ -81,8 +83,9 @@ pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let y = yoe + era * 400;
     let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
     let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    // The algorithm keeps the day in 1..=31 and the month in 1..=12.
+    let d = u32::try_from(doy - (153 * mp + 2) / 5 + 1).unwrap_or(1);
+    let m = u32::try_from(if mp < 10 { mp + 3 } else { mp - 9 }).unwrap_or(1);
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
@@ -97,11 +100,6 @@ impl TimeError {
         Self {
             message: what.to_string(),
         }
-    }
-
-    /// The human-readable reason.
-    pub fn message(&self) -> &str {
-        &self.message
     }
 }
 
@@ -170,8 +168,8 @@ fn from_float_millis(f: f64) -> Option<Timestamp> {
     let floor = f.floor();
     let nanos = ((f - floor) * 1e6).round().clamp(0.0, 999_999.0);
     Some(Timestamp {
-        millis: floor as i64,
-        sub_milli_nanos: nanos as u32,
+        millis: saturating_i64(floor),
+        sub_milli_nanos: saturating_u32(nanos),
     })
 }
 
@@ -196,7 +194,8 @@ fn parse_epoch_millis(text: &str) -> Option<Timestamp> {
         {
             return None;
         }
-        nanos = digits_value(fraction.as_bytes())? * 10u32.pow(6 - fraction.len() as u32);
+        let scale = u32::try_from(6 - fraction.len()).ok()?;
+        nanos = digits_value(fraction.as_bytes())? * 10u32.pow(scale);
     }
     let whole: i64 = whole.parse().ok()?;
     if !negative {
@@ -284,8 +283,8 @@ fn parse_iso(bytes: &[u8]) -> Option<Timestamp> {
                             if len == 0 || len > 9 {
                                 return None;
                             }
-                            nanos =
-                                digits_value(bytes.get(start..c.at)?)? * 10u32.pow(9 - len as u32);
+                            let scale = u32::try_from(9 - len).ok()?;
+                            nanos = digits_value(bytes.get(start..c.at)?)? * 10u32.pow(scale);
                         }
                     }
                 }
@@ -421,13 +420,13 @@ mod tests {
             "2020-01-01T10:00:00.Z",
         ] {
             let err = parse_str(bad).unwrap_err();
-            assert!(err.message().contains("ISO 8601"), "{bad}: {err}");
+            assert!(err.message.contains("ISO 8601"), "{bad}: {err}");
         }
         assert!(parse_value(&json!(null)).is_err());
         assert!(parse_value(&json!(true)).is_err());
         assert!(parse_value(&json!(["2020"]))
             .unwrap_err()
-            .message()
+            .message
             .contains("several"));
         assert!(parse_value(&json!(1e300)).is_err());
     }

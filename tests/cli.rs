@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 fn eqlite(args: &[&str], stdin: &str) -> Output {
@@ -234,12 +234,34 @@ fn data(name: &str) -> String {
     format!("{}/tests/data/cli/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A fresh scratch directory under the system temp dir.
-fn temp_dir(name: &str) -> PathBuf {
+/// A fresh scratch directory under the system temp dir, removed when the test ends (passed or
+/// failed), so `make test` leaves nothing behind.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for Scratch {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp_dir(name: &str) -> Scratch {
     let dir = std::env::temp_dir().join(format!("eqlite-cli-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    dir
+    Scratch(dir)
 }
 
 fn stdout(output: &Output) -> String {

@@ -213,6 +213,45 @@ fn windows_xml_wevtutil_fragments() {
     assert_eq!((chunked, s2.error_count), (events, 0));
 }
 
+/// Forwarded events (the ForwardedEvents log read through wevtutil `/rd:true`, or Event
+/// Viewer on a collector) carry `RenderingInfo`: its Message becomes `message`, as in
+/// Winlogbeat, and the rest of the event reads as usual, so the rule still finds the pair. The
+/// file has no .xml extension: content decides.
+#[test]
+fn windows_xml_forwarded_events_with_rendering_info() {
+    let (events, s) = read(
+        &data("windows-xml/forwarded-events-rd.xml"),
+        "collector-export.log",
+    );
+    assert_eq!(s.format, Some(Format::WindowsXml));
+    assert_eq!(s.error_count, 0, "{:?}", s.errors);
+    assert_eq!(
+        task_events(&events),
+        vec![
+            created("WKS-22.corp.example", "\\Updater", "mallory"),
+            deleted("WKS-22.corp.example", "\\Updater", "mallory"),
+        ]
+    );
+    let message = field(&events[0], "message");
+    assert!(
+        message.as_str().is_some_and(
+            |m| m.starts_with("A scheduled task was created.") && m.contains("mallory")
+        ),
+        "{message}"
+    );
+    assert!(!events[0].has_field("RenderingInfo"));
+
+    // The same through the evtx crate's JSON (evtx_dump of a ForwardedEvents .evtx).
+    let line = r##"{"Event":{"System":{"Provider":{"#attributes":{"Name":"Microsoft-Windows-Security-Auditing"}},"EventID":4698,"TimeCreated":{"#attributes":{"SystemTime":"2026-11-30T10:00:01.000000Z"}},"EventRecordID":7,"Channel":"Security","Computer":"WKS-22.corp.example"},"EventData":{"SubjectUserName":"mallory","TaskName":"\\Updater"},"RenderingInfo":{"#attributes":{"Culture":"en-US"},"Message":"A scheduled task was created.","Level":"Information"}}}"##;
+    let (events, s) = read(format!("{line}\n").as_bytes(), "forwarded.jsonl");
+    assert_eq!(s.error_count, 0, "{:?}", s.errors);
+    assert_eq!(
+        field(&events[0], "message"),
+        json!("A scheduled task was created.")
+    );
+    assert_eq!(field(&events[0], "winlog.channel"), json!("Security"));
+}
+
 #[test]
 fn windows_xml_event_viewer_utf16_and_splunk() {
     let (events, s) = read(&data("windows-xml/eventviewer-utf16le.xml"), "ev.xml");

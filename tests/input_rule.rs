@@ -3,8 +3,8 @@
 //! the project's own per-format fixtures, each read through `input::Reader` with auto-detection.
 
 use crate::input_support::*;
-use eqlite::correlator::Match;
 use eqlite::input::{read_all, ReaderOptions};
+use eqlite::Match;
 use eqlite::{rules, Event, Query};
 use serde_json::{json, Value};
 

@@ -321,7 +321,7 @@ fn stage_accessors() {
     assert_eq!(q.stages()[0].category(), Some("a"));
     assert_eq!(q.join_key_names(), vec!["?k"]);
     assert_eq!(
-        KeyValue::Float(eqlite::compile::OrderedFloat(1.5)).to_json(),
+        KeyValue::Float(eqlite::OrderedFloat(1.5)).to_json(),
         json!(1.5)
     );
     assert_eq!(

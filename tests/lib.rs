@@ -1,5 +1,13 @@
 //! The native integration-test binary: every native test module hangs off here.
 #![cfg(not(target_arch = "wasm32"))]
+// Test code: a panic is a failed test, and fixtures are known, so the no-panic lints are off.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::cast_possible_truncation
+)]
 
 mod cli;
 mod conformance;
@@ -14,6 +22,9 @@ mod session_view;
 mod simulate;
 
 // ---- formats ----
+mod evtx_synth;
+mod fuzz_regressions;
+mod input_evtx_loop;
 mod input_evtx_recovery;
 mod input_fixtures;
 mod input_formats;

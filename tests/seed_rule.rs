@@ -2,7 +2,7 @@
 //! shared/fixtures/EXPECTED.md, and one hand-written test per edge of eql-semantics.md §9.
 
 use crate::conformance::shared_dir;
-use eqlite::correlator::Match;
+use eqlite::Match;
 use eqlite::{rules, Event, Provenance, Query};
 use serde_json::{json, Value};
 

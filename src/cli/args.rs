@@ -1,5 +1,8 @@
 //! The command line's arguments: one definition (clap) shared by the native binary and
 //! `npx eqlite`, so both accept the same subcommands and flags and print the same help.
+// reason: the field docs below are clap's --help text, where `[default: ...]` is help wording,
+// not an intra-doc link.
+#![allow(rustdoc::broken_intra_doc_links)]
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 

@@ -130,9 +130,9 @@ fn aligned(rows: &[Vec<String>]) -> String {
     let mut out = String::new();
     for row in rows {
         let mut line = String::new();
-        for (i, cell) in row.iter().enumerate() {
+        for (i, (cell, &w)) in row.iter().zip(&widths).enumerate() {
             if i + 1 < row.len() {
-                let _ = write!(line, "{cell:<w$}  ", w = widths[i]);
+                let _ = write!(line, "{cell:<w$}  ");
             } else {
                 line.push_str(cell);
             }

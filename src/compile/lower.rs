@@ -411,7 +411,7 @@ impl Lowerer<'_> {
                 }))
             }
             Func::CidrMatch => {
-                let blocks = self.cidr_blocks(e, &args[1..])?;
+                let blocks = self.cidr_blocks(e, args.get(1..).unwrap_or_default())?;
                 Ok(Some(Cond::Cidr { field, blocks }))
             }
             _ => Ok(None),

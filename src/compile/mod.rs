@@ -10,7 +10,7 @@ mod lower;
 mod mapping;
 mod script;
 
-pub use keys::{JoinKey, KeyValue, OrderedFloat, MAX_JOIN_KEY_COMBINATIONS};
+pub use keys::{JoinKey, KeyValue, OrderedFloat};
 pub use mapping::{IndexMapping, Mapping};
 
 use crate::error::{Error, ErrorKind};
@@ -387,7 +387,7 @@ impl QueryBuilder {
         }
         (
             Some((position, n)),
-            pipes[1..].iter().map(to_limit).collect(),
+            pipes.iter().skip(1).map(to_limit).collect(),
         )
     }
 }

@@ -210,10 +210,10 @@ impl Lowerer<'_> {
         if args.len() < min || max.is_some_and(|m| args.len() > m) {
             return Err(semantic(func.arity_message(), e.span));
         }
-        if func == Func::CidrMatch {
-            let (ip, ty) = self.script(&args[0], fields)?;
-            self.check_arg(e, 0, &args[0], ty, Ty::Str)?;
-            let blocks = self.cidr_blocks(e, &args[1..])?;
+        if let (Func::CidrMatch, [address, ranges @ ..]) = (func, args) {
+            let (ip, ty) = self.script(address, fields)?;
+            self.check_arg(e, 0, address, ty, Ty::Str)?;
+            let blocks = self.cidr_blocks(e, ranges)?;
             return Ok((Node::Cidr(Box::new(ip), blocks), Ty::Bool));
         }
         let mut nodes = Vec::with_capacity(args.len());

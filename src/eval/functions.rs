@@ -3,6 +3,7 @@
 //! UTF-16 code units (Java strings), and `between`/`substring`/`indexOf` edge cases.
 
 use super::value::{to_java_string, Val};
+use crate::num::saturating_i64;
 use std::borrow::Cow;
 
 /// Static types for compile-time checks.
@@ -118,16 +119,17 @@ impl Func {
     /// Elasticsearch's arity message.
     pub fn arity_message(&self) -> String {
         let words = ["zero", "one", "two", "three", "four"];
+        let word = |n: usize| words.get(n.min(4)).copied().unwrap_or("four");
         let expects = match self.arity() {
             (min, None) => format!(
                 "expects at least {} argument{}",
-                words[min],
+                word(min),
                 if min == 1 { "" } else { "s" }
             ),
             (1, Some(1)) => "expects exactly one argument".to_string(),
-            (min, Some(max)) if min == max => format!("expects exactly {} arguments", words[min]),
+            (min, Some(max)) if min == max => format!("expects exactly {} arguments", word(min)),
             (min, Some(max)) => {
-                format!("expects {} or {} arguments", words[min], words[max.min(4)])
+                format!("expects {} or {} arguments", word(min), word(max))
             }
         };
         format!("error building [{}]: {expects}", self.name())
@@ -281,7 +283,7 @@ fn arith(f: Func, a: &Val<'_>, b: &Val<'_>) -> Val<'static> {
 fn int_arg(v: Option<&Val<'_>>) -> Option<i64> {
     match v {
         Some(Val::Int(i)) => Some(*i),
-        Some(Val::Float(f)) if f.is_finite() => Some(*f as i64),
+        Some(Val::Float(f)) if f.is_finite() => Some(saturating_i64(*f)),
         _ => None,
     }
 }
@@ -387,9 +389,9 @@ pub fn call(f: Func, ci: bool, args: &[Val<'_>]) -> Val<'static> {
             } else {
                 index_of(&m, &r, from)
             };
-            match end {
-                Some(end) if end >= from => s16(&orig[from..end]),
-                _ => Val::Str(Cow::Borrowed("")),
+            match end.and_then(|end| orig.get(from..end)) {
+                Some(between) => s16(between),
+                None => Val::Str(Cow::Borrowed("")),
             }
         }
         Func::Substring => {
@@ -417,7 +419,11 @@ pub fn call(f: Func, ci: bool, args: &[Val<'_>]) -> Val<'static> {
             if a >= b {
                 return Val::Str(Cow::Borrowed(""));
             }
-            s16(&units[a as usize..b as usize])
+            // 0 <= a < b <= len after clamping.
+            match (usize::try_from(a), usize::try_from(b)) {
+                (Ok(a), Ok(b)) => units.get(a..b).map_or(Val::Str(Cow::Borrowed("")), s16),
+                _ => Val::Str(Cow::Borrowed("")),
+            }
         }
         Func::Number => {
             let Some(s) = str_arg(0) else {
@@ -426,7 +432,7 @@ pub fn call(f: Func, ci: bool, args: &[Val<'_>]) -> Val<'static> {
             let base = match arg(1) {
                 Val::Null => None,
                 other => match int_arg(Some(other)) {
-                    Some(b) if (2..=36).contains(&b) => Some(b as u32),
+                    Some(b) if (2..=36).contains(&b) => u32::try_from(b).ok(),
                     _ => return Val::Null,
                 },
             };

@@ -50,11 +50,6 @@ impl LuceneRegex {
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(text)
     }
-
-    /// The original Lucene pattern.
-    pub fn as_str(&self) -> &str {
-        &self.source
-    }
 }
 
 fn push_literal(out: &mut String, c: char, ci: bool) {
@@ -112,13 +107,14 @@ fn translate(pattern: &str, ci: bool) -> Result<String, RegexError> {
                 }
             }
             '"' => {
-                let Some(len) = chars[i..].iter().position(|&x| x == '"') else {
+                let rest = chars.get(i..).unwrap_or_default();
+                let Some(len) = rest.iter().position(|&x| x == '"') else {
                     return Err(RegexError::Invalid(format!(
                         "Invalid regular expression [{pattern}]: unterminated quoted string"
                     )));
                 };
                 out.push_str("(?:");
-                for &q in &chars[i..i + len] {
+                for &q in rest.iter().take(len) {
                     push_literal(&mut out, q, ci);
                 }
                 out.push(')');
@@ -129,12 +125,13 @@ fn translate(pattern: &str, ci: bool) -> Result<String, RegexError> {
             '(' => out.push_str("(?:"),
             ')' | '|' | '*' | '+' | '?' => out.push(c),
             '{' => {
-                let Some(len) = chars[i..].iter().position(|&x| x == '}') else {
+                let rest = chars.get(i..).unwrap_or_default();
+                let Some(len) = rest.iter().position(|&x| x == '}') else {
                     return Err(RegexError::Invalid(format!(
                         "Invalid regular expression [{pattern}]: unterminated repetition"
                     )));
                 };
-                let body: String = chars[i..i + len].iter().collect();
+                let body: String = rest.iter().take(len).collect();
                 let valid = !body.is_empty()
                     && body.split(',').count() <= 2
                     && body.split(',').enumerate().all(|(k, part)| {

@@ -29,7 +29,7 @@ pub mod wildcard;
 
 mod script;
 
-pub use script::{string_literal, CmpOp, Node, Script, ScriptFields, MAX_COMBINATIONS};
+pub use script::{string_literal, CmpOp, Node, Script, ScriptFields};
 
 use crate::event::Event;
 use cidr::Cidr;

@@ -107,11 +107,6 @@ impl Script {
         &self.fields
     }
 
-    /// The root node.
-    pub fn root(&self) -> &Node {
-        &self.root
-    }
-
     /// Evaluates with no fields bound (all `null`): used for constant folding.
     pub fn eval_constant(&self) -> Val<'static> {
         let nulls = vec![Val::Null; self.fields.paths.len()];
@@ -134,25 +129,28 @@ impl Script {
             })
             .collect();
         let mut index = vec![0usize; lists.len()];
-        let mut env: Vec<Val<'_>> = lists.iter().map(|l| l[0].clone()).collect();
+        // Every list has at least one value (`null` for a missing field).
+        fn first<'a>(list: &[Val<'a>]) -> Val<'a> {
+            list.first().cloned().unwrap_or(Val::Null)
+        }
+        let mut env: Vec<Val<'_>> = lists.iter().map(|l| first(l)).collect();
         for _ in 0..MAX_COMBINATIONS {
             if truth(&eval(&self.root, &env)) == Some(true) {
                 return Some(true);
             }
             // odometer step
-            let mut k = 0;
+            let mut wheels = lists.iter().zip(index.iter_mut()).zip(env.iter_mut());
             loop {
-                let Some(list) = lists.get(k) else {
+                let Some(((list, at), slot)) = wheels.next() else {
                     return Some(false);
                 };
-                index[k] += 1;
-                if index[k] < list.len() {
-                    env[k] = list[index[k]].clone();
+                *at += 1;
+                if let Some(value) = list.get(*at) {
+                    *slot = value.clone();
                     break;
                 }
-                index[k] = 0;
-                env[k] = list[0].clone();
-                k += 1;
+                *at = 0;
+                *slot = first(list);
             }
         }
         Some(false)

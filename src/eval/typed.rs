@@ -25,6 +25,7 @@
 //! "2017-08-30T20:47:32Z"` compares epoch milliseconds; `version > "1.5.0"` compares versions).
 
 use super::value::Val;
+use crate::num::{saturating_i64, to_f32_precision};
 use crate::time::{self, Timestamp};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -150,13 +151,13 @@ impl FieldType {
                     Val::Int(i) => Some(Val::Int(*i)),
                     // Elasticsearch coerces 5.7 to 5 when indexing; a query literal keeps its
                     // fraction (`x < 5.5` is true for 5).
-                    _ if indexing => Some(Val::Int(f.trunc() as i64)),
-                    Val::Str(_) if f.fract() == 0.0 => Some(Val::Int(f as i64)),
+                    _ if indexing => Some(Val::Int(saturating_i64(f.trunc()))),
+                    Val::Str(_) if f.fract() == 0.0 => Some(Val::Int(saturating_i64(f))),
                     _ => Some(Val::Float(f)),
                 }
             }
             Kind::Double => number(value).map(Val::Float),
-            Kind::Float => number(value).map(|f| Val::Float(f64::from(f as f32))),
+            Kind::Float => number(value).map(|f| Val::Float(to_f32_precision(f))),
             Kind::ScaledFloat(factor) => {
                 number(value).map(|f| Val::Float((f * factor).round() / factor))
             }
@@ -320,32 +321,23 @@ pub fn parse_format(text: &str) -> Vec<DateFormat> {
 
 fn parse_pattern(text: &str) -> Vec<PatternPart> {
     let mut out = Vec::new();
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
         if c == '\'' {
-            let mut lit = String::new();
-            i += 1;
-            while i < chars.len() && chars[i] != '\'' {
-                lit.push(chars[i]);
-                i += 1;
-            }
-            i += 1;
+            // Up to the closing quote (consumed) or the end.
+            let lit: String = chars.by_ref().take_while(|&q| q != '\'').collect();
             out.push(PatternPart::Literal(lit));
         } else if c.is_ascii_alphabetic() {
             let mut width = 1;
-            while i + width < chars.len() && chars[i + width] == c {
+            while chars.next_if_eq(&c).is_some() {
                 width += 1;
             }
-            i += width;
             out.push(match c {
                 'Z' | 'X' | 'x' | 'z' | 'O' | 'V' => PatternPart::Zone,
                 _ => PatternPart::Field(c, width),
             });
         } else {
             out.push(PatternPart::Literal(c.to_string()));
-            i += 1;
         }
     }
     out
@@ -397,7 +389,7 @@ fn parse_with_pattern(parts: &[PatternPart], text: &str) -> Option<Timestamp> {
                 let start = pos;
                 let max = if *c == 'S' { *width } else { (*width).max(2) };
                 let max = if matches!(c, 'y' | 'u') { 9 } else { max };
-                while pos < bytes.len() && pos - start < max && bytes[pos].is_ascii_digit() {
+                while pos - start < max && bytes.get(pos).is_some_and(u8::is_ascii_digit) {
                     pos += 1;
                 }
                 if pos - start < (*width).clamp(1, 2) {
@@ -411,7 +403,11 @@ fn parse_with_pattern(parts: &[PatternPart], text: &str) -> Option<Timestamp> {
                     'H' => hour = n,
                     'm' => minute = n,
                     's' => second = n,
-                    'S' => nanos = n * 10i64.pow(9 - (pos - start) as u32),
+                    // More than nine fraction digits: no such nanosecond value.
+                    'S' => {
+                        let scale = 9usize.checked_sub(pos - start)?;
+                        nanos = n * 10i64.pow(u32::try_from(scale).ok()?);
+                    }
                     _ => return None,
                 }
             }
@@ -523,7 +519,8 @@ pub fn version_encode(text: &str) -> String {
 fn push_number(out: &mut String, digits: &str) {
     out.push(NUMERIC);
     // the length first, so that a longer number sorts after a shorter one
-    out.push(char::from_u32(0x20 + digits.len().min(0x5f) as u32).unwrap_or('\u{7f}'));
+    let len = u32::try_from(digits.len().min(0x5f)).unwrap_or(0x5f);
+    out.push(char::from_u32(0x20 + len).unwrap_or('\u{7f}'));
     out.push_str(digits);
 }
 
@@ -556,6 +553,12 @@ mod tests {
             Some(1500 - 3_600_000)
         );
         assert_eq!(ms(&f, "42"), Some(42));
+        // Quoted literals and more fraction digits than nanoseconds have (once an overflow).
+        f.format = parse_format("yyyy'-'MM'-'dd' 'HH:mm:ss.SSSSSSSSSS");
+        assert_eq!(ms(&f, "1970-01-01 00:00:01.50"), Some(1500));
+        assert_eq!(ms(&f, "1970-01-01 00:00:01.1234567890"), None);
+        f.format = parse_format("yyyy'-");
+        assert_eq!(ms(&f, "2022-"), Some(1_640_995_200_000));
     }
 
     #[test]

@@ -54,11 +54,6 @@ impl Pattern {
         Pattern { pieces }
     }
 
-    /// The pieces.
-    pub fn pieces(&self) -> &[Piece] {
-        &self.pieces
-    }
-
     /// Whether the pattern has any wildcard.
     pub fn has_wildcards(&self) -> bool {
         self.pieces.iter().any(|p| !matches!(p, Piece::Literal(_)))
@@ -114,7 +109,8 @@ impl Pattern {
                 None => return false,
             }
         }
-        prog[p.min(prog.len())..]
+        prog.get(p..)
+            .unwrap_or_default()
             .iter()
             .all(|x| matches!(x, Tokn::Star))
     }

@@ -87,12 +87,14 @@ pub(crate) struct ZipLayer {
 
 fn u16le(b: &[u8], at: usize) -> usize {
     b.get(at..at + 2)
-        .map_or(0, |s| u16::from_le_bytes([s[0], s[1]]) as usize)
+        .and_then(|s| <[u8; 2]>::try_from(s).ok())
+        .map_or(0, |a| usize::from(u16::from_le_bytes(a)))
 }
 
 fn u32le(b: &[u8], at: usize) -> u64 {
     b.get(at..at + 4)
-        .map_or(0, |s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as u64)
+        .and_then(|s| <[u8; 4]>::try_from(s).ok())
+        .map_or(0, |a| u64::from(u32::from_le_bytes(a)))
 }
 
 impl ZipLayer {
@@ -158,7 +160,9 @@ impl ZipLayer {
                     if self.buf.len() < 30 + nlen + xlen {
                         return;
                     }
-                    let name = String::from_utf8_lossy(&self.buf[30..30 + nlen]).into_owned();
+                    let name =
+                        String::from_utf8_lossy(self.buf.get(30..30 + nlen).unwrap_or_default())
+                            .into_owned();
                     self.buf.drain(..30 + nlen + xlen);
                     let descriptor = flags & 0x08 != 0;
                     if name == "[Content_Types].xml" && self.members == 0 {
@@ -240,9 +244,10 @@ fn feed(
     let Some(inflate) = &mut m.inflate else {
         // Stored.
         let left = m.remaining.unwrap_or(0);
-        let take = (buf.len() as u64).min(left) as usize;
+        // `left` may exceed usize on 32-bit targets; then the whole buffer is the member's.
+        let take = usize::try_from(left).map_or(buf.len(), |left| left.min(buf.len()));
         if !m.skip {
-            m.inner.push(&buf[..take], ctx, out);
+            m.inner.push(buf.get(..take).unwrap_or_default(), ctx, out);
         }
         buf.drain(..take);
         m.remaining = Some(left - take as u64);
@@ -254,11 +259,13 @@ fn feed(
         let status = inflate
             .decompress(buf, &mut outbuf, FlushDecompress::None)
             .map_err(|e| e.to_string())?;
-        let used = (inflate.total_in() - before_in) as usize;
-        let made = (inflate.total_out() - before_out) as usize;
+        // Both are bounded by the slices handed to `decompress`, so they fit in usize.
+        let used = usize::try_from(inflate.total_in() - before_in).unwrap_or(usize::MAX);
+        let made = usize::try_from(inflate.total_out() - before_out).unwrap_or(usize::MAX);
         buf.drain(..used.min(buf.len()));
         if !m.skip && made > 0 {
-            m.inner.push(&outbuf[..made], ctx, out);
+            m.inner
+                .push(outbuf.get(..made).unwrap_or(&outbuf), ctx, out);
         }
         if status == Status::StreamEnd {
             return Ok(true);
@@ -291,13 +298,15 @@ impl Utf16Layer {
     pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
         self.pending.extend_from_slice(chunk);
         let even = self.pending.len() & !1;
-        let mut units: Vec<u16> = self.pending[..even]
+        let mut units: Vec<u16> = self
+            .pending
             .chunks_exact(2)
+            .filter_map(|p| <[u8; 2]>::try_from(p).ok())
             .map(|p| {
                 if self.le {
-                    u16::from_le_bytes([p[0], p[1]])
+                    u16::from_le_bytes(p)
                 } else {
-                    u16::from_be_bytes([p[0], p[1]])
+                    u16::from_be_bytes(p)
                 }
             })
             .collect();
@@ -310,7 +319,7 @@ impl Utf16Layer {
         let mut text: String = char::decode_utf16(units)
             .map(|c| c.unwrap_or('\u{FFFD}'))
             .collect();
-        if !self.started {
+        if !self.started && !text.is_empty() {
             self.started = true;
             if let Some(rest) = text.strip_prefix('\u{feff}') {
                 text = rest.to_string();
@@ -318,7 +327,9 @@ impl Utf16Layer {
         }
         let cut = self.pending.len() - keep;
         self.pending.drain(..cut);
-        self.inner.push(text.as_bytes(), ctx, out);
+        if !text.is_empty() {
+            self.inner.push(text.as_bytes(), ctx, out);
+        }
     }
 
     pub fn finish(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {

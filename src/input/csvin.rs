@@ -52,7 +52,7 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
     let line_end = memchr::memchr(b'\n', head).unwrap_or(head.len());
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut quoted = false;
-    for &b in &head[..line_end] {
+    for &b in head.iter().take(line_end) {
         if b == b'"' {
             quoted = !quoted;
         } else if !quoted {
@@ -89,6 +89,10 @@ impl CsvLayer {
     }
 
     pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
+        // `feed` takes empty input as the end of the stream: an empty push is not that.
+        if chunk.is_empty() {
+            return;
+        }
         if self.reader.is_none() {
             self.pending.extend_from_slice(chunk);
             if memchr::memchr(b'\n', &self.pending).is_none() && self.pending.len() < 65536 {
@@ -127,15 +131,16 @@ impl CsvLayer {
             };
             let (res, nin, nout, nend) = reader.read_record(
                 input,
-                &mut self.field_buf[self.used..],
-                &mut self.ends[self.nends..],
+                self.field_buf.get_mut(self.used..).unwrap_or_default(),
+                self.ends.get_mut(self.nends..).unwrap_or_default(),
             );
-            self.line += memchr::memchr_iter(b'\n', &input[..nin]).count() as u64;
+            let (consumed, rest) = input.split_at_checked(nin).unwrap_or((input, &[]));
+            self.line += memchr::memchr_iter(b'\n', consumed).count() as u64;
             self.offset += nin as u64;
-            if nin > 0 {
-                self.last = input[nin - 1];
+            if let Some(&last) = consumed.last() {
+                self.last = last;
             }
-            input = &input[nin..];
+            input = rest;
             self.used += nout;
             self.nends += nend;
             match res {
@@ -199,12 +204,13 @@ impl CsvLayer {
         }
         let mut fields = Vec::with_capacity(self.nends);
         let mut start = 0;
-        for &end in &self.ends[..self.nends] {
+        for &end in self.ends.iter().take(self.nends) {
             let end = end.min(self.used);
-            fields.push(String::from_utf8_lossy(&self.field_buf[start.min(end)..end]).into_owned());
+            let field = self.field_buf.get(start.min(end)..end).unwrap_or_default();
+            fields.push(String::from_utf8_lossy(field).into_owned());
             start = end;
         }
-        if fields.len() == 1 && fields[0].trim().is_empty() {
+        if matches!(fields.as_slice(), [only] if only.trim().is_empty()) {
             return; // blank line
         }
         let Some(header) = &self.header else {

@@ -12,7 +12,7 @@
 
 use super::ctx::{Ctx, Loc};
 use super::shapes::{self, Container};
-use super::util::excerpt;
+use super::util::{after, before, between, excerpt};
 use crate::event::Event;
 use serde_json::Value;
 
@@ -165,7 +165,7 @@ impl DocStream {
     pub fn finish(mut self, ctx: &mut Ctx) -> Option<Vec<u8>> {
         if self.can_hand_back() {
             let mut whole = std::mem::take(&mut self.skeleton);
-            whole.extend_from_slice(&self.buf[self.copied..]);
+            whole.extend_from_slice(after(&self.buf, self.copied));
             return Some(whole);
         }
         let end = self.buf.len();
@@ -177,10 +177,10 @@ impl DocStream {
     fn truncated(&mut self, end: usize, ctx: &mut Ctx) {
         ctx.records += 1;
         let tail = match self.unit {
-            Some((start, _)) => self.buf[start..end].to_vec(),
+            Some((start, _)) => between(&self.buf, start, end).to_vec(),
             None => {
                 let mut whole = std::mem::take(&mut self.skeleton);
-                whole.extend_from_slice(&self.buf[self.copied.min(end)..end]);
+                whole.extend_from_slice(between(&self.buf, self.copied.min(end), end));
                 whole
             }
         };
@@ -220,7 +220,7 @@ impl DocStream {
                     self.pos += 1;
                     continue;
                 }
-                let rest = &self.buf[self.pos..];
+                let rest = after(&self.buf, self.pos);
                 let found = if self.style == Style::Line {
                     memchr::memchr3(b'"', b'\\', b'\n', rest)
                 } else {
@@ -230,13 +230,13 @@ impl DocStream {
                     None => self.pos = self.buf.len(),
                     Some(i) => {
                         let at = self.pos + i;
-                        if self.buf[at] == b'\n' {
+                        if self.buf.get(at) == Some(&b'\n') {
                             self.line_break = true;
                             self.pos = at;
                             return Some(at);
                         }
                         self.pos = at + 1;
-                        if self.buf[at] == b'\\' {
+                        if self.buf.get(at) == Some(&b'\\') {
                             self.escaped = true;
                         } else {
                             self.in_str = false;
@@ -249,7 +249,9 @@ impl DocStream {
                 continue;
             }
             let at = self.pos;
-            let b = self.buf[at];
+            let Some(&b) = self.buf.get(at) else {
+                break;
+            };
             self.pos += 1;
             match b {
                 b'"' => {
@@ -266,7 +268,7 @@ impl DocStream {
                     let role = self.child_role(b);
                     if matches!(role, Role::Stream(_)) {
                         self.skeleton
-                            .extend_from_slice(&self.buf[self.copied..at + 1]);
+                            .extend_from_slice(between(&self.buf, self.copied, at + 1));
                         self.copied = at + 1;
                     }
                     self.stack.push(Frame {
@@ -364,11 +366,11 @@ impl DocStream {
 
     /// A key string `buf[start..=end]` in a tracked object.
     fn key_end(&mut self, start: usize, end: usize) {
-        let raw = &self.buf[start..=end];
+        let raw = between(&self.buf, start, end + 1);
         let name: Option<String> = if raw.contains(&b'\\') {
             serde_json::from_slice(raw).ok()
         } else {
-            std::str::from_utf8(&raw[1..raw.len() - 1])
+            std::str::from_utf8(between(raw, 1, raw.len().saturating_sub(1)))
                 .ok()
                 .map(str::to_string)
         };
@@ -396,7 +398,7 @@ impl DocStream {
             return;
         };
         let depth = usize::from(self.search.unwrap_or(0));
-        let bytes = &self.buf[start..at];
+        let bytes = between(&self.buf, start, at);
         ctx.examined += bytes.len() as u64;
         let value = match serde_json::from_slice::<Value>(bytes) {
             Ok(v) => v,
@@ -457,7 +459,7 @@ impl DocStream {
         );
         if self.unit.is_none() && !in_stream && self.copied < keep {
             self.skeleton
-                .extend_from_slice(&self.buf[self.copied..keep]);
+                .extend_from_slice(between(&self.buf, self.copied, keep));
         }
         self.buf.drain(..keep);
         self.base += keep as u64;
@@ -473,7 +475,8 @@ impl DocStream {
 
     /// The document ended before `buf[at]`: read the skeleton.
     fn end(&mut self, at: usize, ctx: &mut Ctx, out: &mut Vec<Event>) -> Option<Vec<u8>> {
-        self.skeleton.extend_from_slice(&self.buf[self.copied..at]);
+        self.skeleton
+            .extend_from_slice(between(&self.buf, self.copied, at));
         let skeleton = std::mem::take(&mut self.skeleton);
         ctx.examined += skeleton.len() as u64;
         match serde_json::from_slice::<Value>(&skeleton) {
@@ -492,7 +495,7 @@ impl DocStream {
                 };
                 let loc = Loc {
                     line: self.loc.line.map(|l| {
-                        l + memchr::memchr_iter(b'\n', &skeleton[..err_at]).count() as u64
+                        l + memchr::memchr_iter(b'\n', before(&skeleton, err_at)).count() as u64
                     }),
                     ..self.loc
                 };
@@ -523,7 +526,7 @@ fn error_offset(bytes: &[u8], e: &serde_json::Error) -> usize {
     let mut line = 1;
     let mut at = 0;
     while line < e.line() {
-        match memchr::memchr(b'\n', &bytes[at..]) {
+        match memchr::memchr(b'\n', after(bytes, at)) {
             Some(i) => at += i + 1,
             None => return bytes.len(),
         }

@@ -180,7 +180,10 @@ impl EvtxLayer {
         out: &mut Vec<Event>,
     ) -> (u64, u64) {
         let n = self.chunk_no;
-        let framed = recovered.unwrap_or_default();
+        let data = chunk.data;
+        // Where each record starts, to give an unreadable record its offset: the damaged
+        // chunk's framing, or for a sound chunk a scan made at its first unreadable record.
+        let mut scanned: Option<Vec<evtx_recover::Framed>> = None;
         let (mut read, mut unreadable) = (0u64, 0u64);
         for record in chunk.iter() {
             // A record takes at least MIN_RECORD bytes, so a walk that yields more items than
@@ -206,7 +209,10 @@ impl EvtxLayer {
                             Loc {
                                 line: None,
                                 record: Some(*record_id),
-                                offset: framed
+                                offset: recovered
+                                    .unwrap_or_else(|| {
+                                        scanned.get_or_insert_with(|| evtx_recover::scan(data))
+                                    })
                                     .iter()
                                     .find(|r| r.id == *record_id)
                                     .map(|r| offset + r.start as u64),
@@ -235,7 +241,10 @@ impl EvtxLayer {
                 Ok(j) => j.data,
                 Err(e) => {
                     unreadable += 1;
-                    errors.push((loc, format!("EVTX record {id} cannot be rendered ({e})")));
+                    errors.push((
+                        loc,
+                        format!("EVTX record {id} cannot be rendered ({})", describe(&e)),
+                    ));
                     continue;
                 }
             };

@@ -13,7 +13,7 @@ use super::ctx::{Ctx, Loc};
 use super::docstream::{DocStream, Style};
 use super::prefilter::Prefilter;
 use super::shapes::{self, Container};
-use super::util::excerpt;
+use super::util::{after, before, between, excerpt};
 use crate::event::Event;
 use serde_json::Value;
 
@@ -50,6 +50,9 @@ pub(crate) struct JsonLayer {
     /// incomplete element (doubling, so retries cost O(n) overall).
     index: u64,
     retry_at: usize,
+    /// Array mode, after a bad element: skipping to the next line that starts an object,
+    /// across pushes (so where the chunks fall never changes where reading resumes).
+    resyncing: bool,
     /// Line mode: `buf[..scanned]` holds no newline (a partial line already looked at).
     scanned: usize,
     /// The object being streamed (a document, or a long line).
@@ -76,6 +79,7 @@ impl JsonLayer {
             scratch: Vec::new(),
             index: 0,
             retry_at: 0,
+            resyncing: false,
             scanned: 0,
             stream: None,
             marker: None,
@@ -117,8 +121,8 @@ impl JsonLayer {
                         let n = ended.used;
                         let marker = stream.marker();
                         self.stream = None;
-                        self.account(&chunk[..n], ctx);
-                        chunk = &chunk[n..];
+                        self.account(before(chunk, n), ctx);
+                        chunk = after(chunk, n);
                         if let Some(back) = ended.back {
                             self.hand_back(back, marker, chunk);
                             return;
@@ -133,7 +137,7 @@ impl JsonLayer {
                 }
                 Mode::Document if self.buf.is_empty() => {
                     let n = self.document_slice(chunk, at_end, ctx);
-                    chunk = &chunk[n..];
+                    chunk = after(chunk, n);
                     if self.stream.is_none() {
                         // A partial `Record N` line waits for more; the rest is buffered.
                         self.buf.extend_from_slice(chunk);
@@ -191,11 +195,11 @@ impl JsonLayer {
     fn document_slice(&mut self, bytes: &[u8], at_end: bool, ctx: &mut Ctx) -> usize {
         let mut i = 0;
         loop {
-            let ws = bytes[i..]
+            let ws = after(bytes, i)
                 .iter()
                 .take_while(|b| b.is_ascii_whitespace())
                 .count();
-            self.account(&bytes[i..i + ws], ctx);
+            self.account(between(bytes, i, i + ws), ctx);
             i += ws;
             let Some(&first) = bytes.get(i) else {
                 return i;
@@ -213,13 +217,13 @@ impl JsonLayer {
                 )));
                 return i;
             }
-            let rest = &bytes[i..];
+            let rest = after(bytes, i);
             let end = memchr::memchr(b'\n', rest);
             ctx.examined += end.map_or(rest.len(), |e| e + 1) as u64;
             match end {
-                Some(e) if record_marker(&rest[..e]).is_some() => {
-                    self.marker = record_marker(&rest[..e]);
-                    self.account(&rest[..e], ctx);
+                Some(e) if record_marker(before(rest, e)).is_some() => {
+                    self.marker = record_marker(before(rest, e));
+                    self.account(before(rest, e), ctx);
                     i += e;
                 }
                 None if at_end && record_marker(rest).is_some() => {
@@ -242,11 +246,13 @@ impl JsonLayer {
         loop {
             // A partial line is not scanned again when more of it arrives.
             let from = start.max(self.scanned);
-            let found = memchr::memchr(b'\n', &self.buf[from..]).map(|i| from + i);
+            let found = memchr::memchr(b'\n', after(&self.buf, from)).map(|i| from + i);
             ctx.examined += (found.map_or(self.buf.len(), |i| i + 1) - from) as u64;
             let (line, next) = match found {
-                Some(i) => (&self.buf[start..i], i + 1),
-                None if at_end && start < self.buf.len() => (&self.buf[start..], self.buf.len()),
+                Some(i) => (between(&self.buf, start, i), i + 1),
+                None if at_end && start < self.buf.len() => {
+                    (after(&self.buf, start), self.buf.len())
+                }
                 None => {
                     self.scanned = self.buf.len();
                     if !at_end && self.long_line(start, ctx) {
@@ -313,7 +319,7 @@ impl JsonLayer {
     /// becomes a stream, a long first line that opens an array is read element by element.
     /// Returns whether the line was taken over (consumed bytes are dropped).
     fn long_line(&mut self, start: usize, ctx: &mut Ctx) -> bool {
-        let rest = &self.buf[start..];
+        let rest = after(&self.buf, start);
         let ws = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
         let first = rest.get(ws).copied();
         if rest.len() > STREAM_LINE && first == Some(b'{') {
@@ -355,7 +361,7 @@ impl JsonLayer {
     /// Drops `n` consumed bytes, keeping the line count and offset.
     fn consume(&mut self, n: usize) {
         let n = n.min(self.buf.len());
-        self.line += count_lines(&self.buf[..n]);
+        self.line += count_lines(before(&self.buf, n));
         self.offset += n as u64;
         self.buf.drain(..n);
     }
@@ -363,39 +369,37 @@ impl JsonLayer {
     /// Array mode: reads every element that is complete; at the end, reports a truncated array.
     /// After the closing `]`, anything else is read as a document.
     fn array_step(&mut self, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
-        // Elements are consumed by moving `head`; the buffer is compacted once, at the end.
-        let buf = std::mem::take(&mut self.buf);
-        let mut head = 0;
-        self.array_elements(&buf, &mut head, at_end, ctx, out);
-        self.buf = buf;
-        self.buf.drain(..head);
-    }
-
-    fn array_elements(
-        &mut self,
-        buf: &[u8],
-        head: &mut usize,
-        at_end: bool,
-        ctx: &mut Ctx,
-        out: &mut Vec<Event>,
-    ) {
-        let consume = |this: &mut Self, head: &mut usize, n: usize| {
-            let n = n.min(buf.len() - *head);
-            this.line += count_lines(&buf[*head..*head + n]);
-            this.offset += n as u64;
-            *head += n;
-        };
         loop {
-            let rest = &buf[*head..];
-            let ws = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
-            consume(self, head, ws);
-            let rest = &buf[*head..];
+            if self.resyncing {
+                match next_object_line(&self.buf) {
+                    Some(at) => {
+                        self.consume(at);
+                        self.resyncing = false;
+                    }
+                    None => {
+                        // Keep a last line start whose first bytes have not all arrived:
+                        // they decide whether reading resumes there.
+                        let keep = match memchr::memrchr(b'\n', &self.buf) {
+                            Some(i) if !at_end && self.buf.len() - i <= b"Record ".len() => i,
+                            _ => self.buf.len(),
+                        };
+                        self.consume(keep);
+                        return;
+                    }
+                }
+            }
+            let ws = self
+                .buf
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            self.consume(ws);
             let loc = Loc {
                 line: Some(self.line),
                 record: Some(self.index + 1),
                 offset: Some(self.offset),
             };
-            match rest.first() {
+            match self.buf.first() {
                 None => {
                     if at_end {
                         ctx.records += 1;
@@ -404,41 +408,41 @@ impl JsonLayer {
                     return;
                 }
                 Some(b']') => {
-                    consume(self, head, 1);
+                    self.consume(1);
                     self.mode = Mode::Document;
                     return;
                 }
                 Some(b',') if self.index > 0 => {
-                    consume(self, head, 1);
+                    self.consume(1);
                     continue;
                 }
                 _ => {}
             }
-            if !at_end && rest.len() < self.retry_at {
+            if !at_end && self.buf.len() < self.retry_at {
                 return;
             }
-            let mut stream = serde_json::Deserializer::from_slice(rest).into_iter::<Value>();
+            let mut stream = serde_json::Deserializer::from_slice(&self.buf).into_iter::<Value>();
             let next = stream.next();
             let used = stream.byte_offset();
             // A failed attempt (an element not complete yet) looked at everything buffered.
             ctx.examined += match next {
                 Some(Ok(_)) => used,
-                _ => rest.len(),
+                _ => self.buf.len(),
             } as u64;
             match next {
                 // A number at the very end of the buffer may continue in the next chunk.
-                Some(Ok(_)) if !at_end && used >= rest.len() => {
-                    self.retry_at = rest.len() + 1;
+                Some(Ok(_)) if !at_end && used >= self.buf.len() => {
+                    self.retry_at = self.buf.len() + 1;
                     return;
                 }
                 Some(Ok(value)) => {
                     self.index += 1;
                     self.retry_at = 0;
-                    consume(self, head, used);
+                    self.consume(used);
                     shapes::record(value, Container::Document, loc, ctx, out);
                 }
                 Some(Err(e)) if e.is_eof() && !at_end => {
-                    self.retry_at = rest.len().saturating_mul(2).max(rest.len() + 1);
+                    self.retry_at = self.buf.len().saturating_mul(2).max(self.buf.len() + 1);
                     return;
                 }
                 Some(Err(e)) => {
@@ -451,14 +455,9 @@ impl JsonLayer {
                     };
                     ctx.error(loc, format!("{what}: {e}"));
                     // Resume at the next line that starts an object (or stop at the end).
-                    let at = resync(rest, used.max(1));
-                    consume(self, head, at);
-                    if *head >= buf.len() {
-                        if !at_end {
-                            self.retry_at = 0;
-                        }
-                        return;
-                    }
+                    self.retry_at = 0;
+                    self.consume(used.max(1));
+                    self.resyncing = true;
                 }
                 None => return,
             }
@@ -478,28 +477,29 @@ impl JsonLayer {
         let mut marker: Option<u64> = self.marker.take();
         while pos < buf.len() {
             // Skip blanks and `Record N` lines.
-            let rest = &buf[pos..];
+            let rest = after(&buf, pos);
             let ws = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
             pos += ws;
             if pos >= buf.len() {
                 break;
             }
-            let line_end = memchr::memchr(b'\n', &buf[pos..]).map_or(buf.len(), |i| pos + i);
-            if let Some(n) = record_marker(&buf[pos..line_end]) {
+            let line_end = memchr::memchr(b'\n', after(&buf, pos)).map_or(buf.len(), |i| pos + i);
+            if let Some(n) = record_marker(between(&buf, pos, line_end)) {
                 marker = Some(n);
                 pos = line_end;
                 continue;
             }
             let loc = Loc {
-                line: Some(self.line + count_lines(&buf[..pos])),
+                line: Some(self.line + count_lines(before(&buf, pos))),
                 record: marker.take(),
                 offset: Some(self.offset + pos as u64),
             };
-            if buf[pos] == b'[' {
+            if buf.get(pos) == Some(&b'[') {
                 pos = self.array(&buf, pos, ctx, out);
                 continue;
             }
-            let mut stream = serde_json::Deserializer::from_slice(&buf[pos..]).into_iter::<Value>();
+            let mut stream =
+                serde_json::Deserializer::from_slice(after(&buf, pos)).into_iter::<Value>();
             match stream.next() {
                 Some(Ok(value)) => {
                     pos += stream.byte_offset();
@@ -509,7 +509,7 @@ impl JsonLayer {
                     ctx.records += 1;
                     let err_at = pos + stream.byte_offset();
                     let err_loc = Loc {
-                        line: Some(self.line + count_lines(&buf[..err_at.min(buf.len())])),
+                        line: Some(self.line + count_lines(before(&buf, err_at))),
                         ..loc
                     };
                     let what = if e.is_eof() {
@@ -533,7 +533,7 @@ impl JsonLayer {
         let mut pos = start + 1;
         let mut index = 0u64;
         loop {
-            pos += buf[pos..]
+            pos += after(buf, pos)
                 .iter()
                 .take_while(|b| b.is_ascii_whitespace())
                 .count();
@@ -553,7 +553,8 @@ impl JsonLayer {
             }
             index += 1;
             let loc = self.loc_at(buf, pos, Some(index));
-            let mut stream = serde_json::Deserializer::from_slice(&buf[pos..]).into_iter::<Value>();
+            let mut stream =
+                serde_json::Deserializer::from_slice(after(buf, pos)).into_iter::<Value>();
             match stream.next() {
                 Some(Ok(value)) => {
                     pos += stream.byte_offset();
@@ -576,7 +577,7 @@ impl JsonLayer {
 
     fn loc_at(&self, buf: &[u8], pos: usize, record: Option<u64>) -> Loc {
         Loc {
-            line: Some(self.line + count_lines(&buf[..pos.min(buf.len())])),
+            line: Some(self.line + count_lines(before(buf, pos))),
             record,
             offset: Some(self.offset + pos as u64),
         }
@@ -615,12 +616,19 @@ fn one_line(
     }
 }
 
+/// The first line start after a newline in `buf` that begins an object or a `Record N`
+/// marker; `None` if there is none yet.
+fn next_object_line(buf: &[u8]) -> Option<usize> {
+    let at = resync(buf, 0);
+    (at < buf.len()).then_some(at)
+}
+
 /// The next line start (after `from`) that begins a new object or `Record N` marker.
 fn resync(buf: &[u8], from: usize) -> usize {
     let mut at = from.min(buf.len());
-    while let Some(i) = memchr::memchr(b'\n', &buf[at..]) {
+    while let Some(i) = memchr::memchr(b'\n', after(buf, at)) {
         at += i + 1;
-        if matches!(buf.get(at), Some(b'{')) || buf[at..].starts_with(b"Record ") {
+        if matches!(buf.get(at), Some(b'{')) || after(buf, at).starts_with(b"Record ") {
             return at;
         }
     }
@@ -632,13 +640,5 @@ fn count_lines(bytes: &[u8]) -> u64 {
 }
 
 fn trim(line: &[u8]) -> &[u8] {
-    let start = line
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(line.len());
-    let end = line
-        .iter()
-        .rposition(|b| !b.is_ascii_whitespace())
-        .map_or(start, |i| i + 1);
-    &line[start..end.max(start)]
+    line.trim_ascii()
 }

@@ -10,7 +10,7 @@ use super::format::Format;
 use super::jsonin::JsonLayer;
 use super::prefilter::Prefilter;
 use super::splunk::SplunkLayer;
-use super::util::excerpt;
+use super::util::{after, before, excerpt};
 use super::winxml::XmlLayer;
 use crate::event::Event;
 
@@ -64,7 +64,10 @@ impl Pipeline {
                 return;
             }
             let buf = std::mem::take(buf);
-            self.decide(&buf, ctx);
+            if !self.decide(&buf, false, ctx) {
+                self.layer = Layer::Sniff(buf);
+                return;
+            }
             self.forward(&buf, ctx, out);
             return;
         }
@@ -77,7 +80,7 @@ impl Pipeline {
             if buf.iter().all(|b| b.is_ascii_whitespace()) {
                 return;
             }
-            self.decide(&buf, ctx);
+            self.decide(&buf, true, ctx);
             self.forward(&buf, ctx, out);
         }
         match &mut self.layer {
@@ -119,8 +122,18 @@ impl Pipeline {
         self.layer = Layer::Rejected;
     }
 
-    /// Chooses the layer from the first bytes.
-    fn decide(&mut self, buf: &[u8], ctx: &mut Ctx) {
+    /// Chooses the layer from the first bytes; returns false, choosing nothing, when the
+    /// choice needs more of them. The choice reads at most the first `SNIFF` bytes and waits
+    /// for all of them (or the end) before any rule that looks past the first line, so that
+    /// how the input is split into pushes never changes it.
+    fn decide(&mut self, buf: &[u8], complete: bool, ctx: &mut Ctx) -> bool {
+        let buf = buf.get(..SNIFF).unwrap_or(buf);
+        let need_more = !complete && buf.len() < SNIFF;
+        self.choose(buf, need_more, ctx);
+        !matches!(self.layer, Layer::Sniff(_))
+    }
+
+    fn choose(&mut self, buf: &[u8], need_more: bool, ctx: &mut Ctx) {
         let container_ok = self.depth < 4;
         if buf.starts_with(b"ElfFile\0") || (ctx.forced == Format::Evtx && !buf.starts_with(b"PK"))
         {
@@ -148,10 +161,10 @@ impl Pipeline {
             Some(true)
         } else if buf.starts_with(&[0xfe, 0xff]) {
             Some(false)
-        } else if buf.len() >= 4 && buf[1] == 0 && buf[3] == 0 && buf[0] != 0 && buf[2] != 0 {
-            Some(true) // UTF-16LE without BOM (`<\0E\0`, `{\0"\0`).
-        } else if buf.len() >= 4 && buf[0] == 0 && buf[2] == 0 && buf[1] != 0 && buf[3] != 0 {
-            Some(false)
+        } else if let [a, 0, c, 0, ..] = *buf {
+            (a != 0 && c != 0).then_some(true) // UTF-16LE without BOM (`<\0E\0`, `{\0"\0`).
+        } else if let [0, b, 0, d, ..] = *buf {
+            (b != 0 && d != 0).then_some(false)
         } else {
             None
         };
@@ -204,6 +217,8 @@ impl Pipeline {
             _ if super::splunk::is_date_line(first_line) => {
                 self.layer = Layer::Splunk(SplunkLayer::new())
             }
+            // What follows looks past the first line: decide on the whole sniff.
+            _ if need_more => {}
             _ if looks_binary(text) => {
                 let reason = binary_guess(text);
                 self.reject(ctx, reason);
@@ -249,20 +264,20 @@ fn first_line(text: &[u8]) -> &str {
         .iter()
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(text.len());
-    let rest = &text[start..];
+    let rest = after(text, start);
     let end = memchr::memchr(b'\n', rest).unwrap_or(rest.len());
-    let line = &rest[..end];
+    let line = before(rest, end);
     // A cut multi-byte character at the sniff boundary is fine to lose here.
     match std::str::from_utf8(line) {
         Ok(s) => s.trim_end(),
-        Err(e) => std::str::from_utf8(&line[..e.valid_up_to()])
+        Err(e) => std::str::from_utf8(before(line, e.valid_up_to()))
             .unwrap_or("")
             .trim_end(),
     }
 }
 
 fn looks_binary(text: &[u8]) -> bool {
-    let sample = &text[..text.len().min(1024)];
+    let sample = before(text, 1024);
     let bad = sample
         .iter()
         .filter(|&&b| b == 0 || (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c)))

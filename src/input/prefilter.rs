@@ -218,7 +218,7 @@ impl Prefilter {
     /// counts as an escape only after an even run of backslashes (`\\u` is a backslash + `u`).
     fn escapes_may_hide(&self, line: &[u8]) -> bool {
         let escaped = |pos: usize| {
-            line[..pos]
+            super::util::before(line, pos)
                 .iter()
                 .rev()
                 .take_while(|&&b| b == b'\\')

@@ -7,6 +7,7 @@
 use super::ctx::{Ctx, Loc};
 use super::format::Format;
 use super::timefmt::{to_iso_utc, Offset};
+use super::util::{after, between};
 use super::winlog::WinEvent;
 use crate::event::Event;
 use serde_json::{Map, Value};
@@ -127,8 +128,8 @@ impl SplunkLayer {
     pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
         self.buf.extend_from_slice(chunk);
         let mut start = 0;
-        while let Some(i) = memchr::memchr(b'\n', &self.buf[start..]) {
-            let line = String::from_utf8_lossy(&self.buf[start..start + i]).into_owned();
+        while let Some(i) = memchr::memchr(b'\n', after(&self.buf, start)) {
+            let line = String::from_utf8_lossy(between(&self.buf, start, start + i)).into_owned();
             self.line_in(&line, ctx, out);
             self.offset += i as u64 + 1;
             self.line += 1;

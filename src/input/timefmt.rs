@@ -129,13 +129,13 @@ struct Cur<'a> {
 impl<'a> Cur<'a> {
     fn num(&mut self, min: usize, max: usize) -> Option<i64> {
         let start = self.i;
-        while self.i < self.s.len() && self.i - start < max && self.s[self.i].is_ascii_digit() {
+        while self.i - start < max && self.s.get(self.i).is_some_and(u8::is_ascii_digit) {
             self.i += 1;
         }
         if self.i - start < min {
             return None;
         }
-        std::str::from_utf8(&self.s[start..self.i])
+        std::str::from_utf8(self.s.get(start..self.i)?)
             .ok()?
             .parse()
             .ok()
@@ -150,13 +150,13 @@ impl<'a> Cur<'a> {
     }
     fn frac(&mut self) -> String {
         let start = self.i;
-        while self.i < self.s.len() && self.s[self.i].is_ascii_digit() {
+        while self.s.get(self.i).is_some_and(u8::is_ascii_digit) {
             self.i += 1;
         }
-        String::from_utf8_lossy(&self.s[start..self.i]).into_owned()
+        String::from_utf8_lossy(self.s.get(start..self.i).unwrap_or_default()).into_owned()
     }
     fn rest(&self) -> &'a str {
-        std::str::from_utf8(&self.s[self.i.min(self.s.len())..]).unwrap_or("")
+        std::str::from_utf8(self.s.get(self.i..).unwrap_or_default()).unwrap_or("")
     }
     fn hms(&mut self, p: &mut Parts) -> Option<()> {
         p.hour = self.num(1, 2)?;
@@ -279,10 +279,11 @@ fn us(text: &str, assume: Option<Offset>) -> Option<String> {
 fn is_iso_utc(text: &str) -> bool {
     let b = text.as_bytes();
     b.len() >= 20
-        && b[4] == b'-'
-        && b[10] == b'T'
+        && b.get(4) == Some(&b'-')
+        && b.get(10) == Some(&b'T')
         && text.ends_with('Z')
-        && b[..4].iter().all(u8::is_ascii_digit)
+        && b.get(..4)
+            .is_some_and(|year| year.iter().all(u8::is_ascii_digit))
 }
 
 /// Converts any supported timestamp text to ISO-8601 UTC. Zone-less forms use `assume`; with no

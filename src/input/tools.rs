@@ -86,6 +86,9 @@ pub(crate) fn evtx_event(event: &Map<String, Value>) -> Result<WinEvent, String>
     if let Some(user_data) = event.get("UserData") {
         w.user_data = Some(user_data.clone());
     }
+    if let Some(Value::Object(rendering)) = event.get("RenderingInfo") {
+        w.message = text_at(rendering, "Message");
+    }
     if w.event_id.is_none() {
         return Err("evtx JSON record has no System.EventID".into());
     }

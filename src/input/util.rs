@@ -71,6 +71,22 @@ pub(crate) fn has(map: &Map<String, Value>, path: &str) -> bool {
     at(map, path).is_some_and(|v| !v.is_null())
 }
 
+/// `&bytes[at..]`, or nothing when `at` is past the end: the reader's positions come from
+/// attacker-controlled data, so slicing never panics.
+pub(crate) fn after(bytes: &[u8], at: usize) -> &[u8] {
+    bytes.get(at..).unwrap_or_default()
+}
+
+/// `&bytes[..n]`, or all of `bytes` when `n` is past the end.
+pub(crate) fn before(bytes: &[u8], n: usize) -> &[u8] {
+    bytes.get(..n).unwrap_or(bytes)
+}
+
+/// `&bytes[from..to]`, or nothing when the range is reversed or past the end.
+pub(crate) fn between(bytes: &[u8], from: usize, to: usize) -> &[u8] {
+    bytes.get(from..to).unwrap_or_default()
+}
+
 /// A string value.
 pub(crate) fn s(text: impl Into<String>) -> Value {
     Value::String(text.into())
@@ -78,7 +94,7 @@ pub(crate) fn s(text: impl Into<String>) -> Value {
 
 /// A short, printable excerpt of raw bytes for error messages.
 pub(crate) fn excerpt(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(40)]);
+    let text = String::from_utf8_lossy(before(bytes, 40));
     let clean: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })

@@ -32,6 +32,9 @@ pub(crate) struct WinEvent {
     /// EventData `Data[@Name]` values in document order (empty values already dropped).
     pub event_data: Map<String, Value>,
     pub user_data: Option<Value>,
+    /// `RenderingInfo/Message`: the rendered text that forwarded events (the ForwardedEvents
+    /// log, wevtutil `/rd:true`) carry; Winlogbeat's `message`.
+    pub message: Option<String>,
 }
 
 impl WinEvent {
@@ -67,6 +70,9 @@ impl WinEvent {
             event.insert("provider".into(), s(p.clone()));
         }
         doc.insert("event".into(), Value::Object(event));
+        if let Some(message) = self.message.as_ref().filter(|m| !m.trim().is_empty()) {
+            doc.insert("message".into(), s(message.trim_end().to_string()));
+        }
         if let Some(level) = self.level.as_deref().and_then(render_level) {
             set(&mut doc, "log.level", s(level));
         }

@@ -7,7 +7,7 @@
 use super::ctx::{Ctx, Loc};
 use super::format::Format;
 use super::timefmt::{to_iso_utc, Offset};
-use super::util::excerpt;
+use super::util::{after, before, excerpt};
 use super::winlog::WinEvent;
 use super::xmltree::{self, Node};
 use crate::event::Event;
@@ -89,6 +89,7 @@ pub(crate) fn win_event(event: &Node) -> Result<WinEvent, String> {
     if let Some(user) = event.child("UserData") {
         w.user_data = Some(node_json(user));
     }
+    w.message = event.path("RenderingInfo/Message").and_then(Node::text_opt);
     if w.event_id.is_none() {
         return Err("<Event> has no <System><EventID>".into());
     }
@@ -133,21 +134,55 @@ pub(crate) struct XmlLayer {
     seen_event: bool,
     /// The first element name, for the "not event XML" explanation.
     first_tag: Option<String>,
+    /// The stream's first bytes (at most `HEAD`), kept apart from `buf`, which `drain`
+    /// consumes: the first element is found in them whatever the pushes were.
+    head: Vec<u8>,
+    /// Where the search for the buffered event's `</Event>` resumes (nothing before it
+    /// holds one), so that an event arriving in many pushes is scanned once.
+    end_scan: usize,
 }
+
+/// Where the start tag at `buf[0]` ends and whether it closes itself (`/>`), skipping quoted
+/// attribute values (which may hold `>`); `None` while it has not arrived. A `<` before the
+/// tag's end (which no attribute value may hold) ends a damaged tag there, not self-closed,
+/// so one broken quote cannot swallow the events after it.
+fn start_tag_end(buf: &[u8]) -> Option<(usize, bool)> {
+    let mut quote = None;
+    let mut prev = 0u8;
+    for (i, &b) in buf.iter().enumerate().skip(1) {
+        match (quote, b) {
+            (_, b'<') => return Some((i, false)),
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            (None, b'>') => return Some((i, prev == b'/')),
+            _ => {}
+        }
+        prev = b;
+    }
+    None
+}
+
+/// How many of the first bytes are searched for the first element's name.
+const HEAD: usize = 4096;
+/// How much of a name the explanation shows.
+const NAME_SHOWN: usize = 64;
 
 /// The name of the first element (skipping the prologue, comments and doctype), once known.
 fn first_element(buf: &[u8]) -> Option<String> {
     let mut at = 0;
-    while let Some(i) = memchr::memchr(b'<', &buf[at.min(buf.len())..]) {
+    while let Some(i) = memchr::memchr(b'<', after(buf, at)) {
         let pos = at + i;
         match buf.get(pos + 1) {
             Some(b'?' | b'!') => at = pos + 1,
             Some(_) => {
-                let rest = &buf[pos + 1..];
+                let rest = after(buf, pos + 1);
                 let len = rest
                     .iter()
-                    .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))?;
-                return Some(String::from_utf8_lossy(&rest[..len.min(64)]).into_owned());
+                    .take(NAME_SHOWN)
+                    .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'));
+                // An unterminated name is known once NAME_SHOWN of its bytes are in.
+                let len = len.or((rest.len() >= NAME_SHOWN).then_some(NAME_SHOWN))?;
+                return Some(String::from_utf8_lossy(before(rest, len)).into_owned());
             }
             None => return None,
         }
@@ -158,7 +193,7 @@ fn first_element(buf: &[u8]) -> Option<String> {
 /// Finds `<Event` followed by whitespace, `>` or `/` (not `<Events`, not `<EventData`).
 fn find_event_start(buf: &[u8], from: usize) -> Option<usize> {
     let mut at = from;
-    while let Some(i) = memmem::find(&buf[at..], b"<Event") {
+    while let Some(i) = memmem::find(after(buf, at), b"<Event") {
         let pos = at + i;
         match buf.get(pos + 6) {
             Some(b' ' | b'\t' | b'\r' | b'\n' | b'>' | b'/') => return Some(pos),
@@ -179,8 +214,11 @@ impl XmlLayer {
 
     pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
         self.buf.extend_from_slice(chunk);
-        if self.first_tag.is_none() {
-            self.first_tag = first_element(&self.buf);
+        if self.first_tag.is_none() && self.head.len() < HEAD {
+            let room = HEAD - self.head.len();
+            self.head
+                .extend_from_slice(chunk.get(..room).unwrap_or(chunk));
+            self.first_tag = first_element(&self.head);
         }
         self.drain(false, ctx, out);
     }
@@ -191,7 +229,17 @@ impl XmlLayer {
         let leftover = rest.trim().trim_end_matches("</Events>").trim();
         if self.records == 0 && !self.seen_event {
             // Not one <Event> anywhere: some other XML document.
-            let root = self.first_tag.clone().unwrap_or_default();
+            let root = self.first_tag.clone().unwrap_or_else(|| {
+                // The stream ended inside the first name (or has none): show what there is.
+                let start = memchr::memchr(b'<', &self.head).map_or(self.head.len(), |i| i + 1);
+                let name = after(&self.head, start);
+                let len = name
+                    .iter()
+                    .take(NAME_SHOWN)
+                    .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
+                    .unwrap_or(name.len().min(NAME_SHOWN));
+                String::from_utf8_lossy(before(name, len)).into_owned()
+            });
             ctx.records += 1;
             ctx.error(
                 Loc {
@@ -225,7 +273,8 @@ impl XmlLayer {
 
     fn consume(&mut self, n: usize) {
         let n = n.min(self.buf.len());
-        self.line += memchr::memchr_iter(b'\n', &self.buf[..n]).count() as u64;
+        self.end_scan = 0;
+        self.line += memchr::memchr_iter(b'\n', before(&self.buf, n)).count() as u64;
         self.offset += n as u64;
         self.buf.drain(..n);
     }
@@ -241,13 +290,22 @@ impl XmlLayer {
             };
             self.consume(start);
             self.seen_event = true;
-            let end = memmem::find(&self.buf, b"</Event>")
-                .map(|i| i + 8)
-                .or_else(|| {
-                    // `<Event .../>` self-closed.
-                    let close = memchr::memchr(b'>', &self.buf)?;
-                    (close > 0 && self.buf[close - 1] == b'/').then_some(close + 1)
-                });
+            // The start tag decides: `<Event .../>` ends there, else at `</Event>`. (Deciding
+            // on what happens to be buffered would split the stream differently by chunk.)
+            let end = start_tag_end(&self.buf).and_then(|(close, self_closed)| {
+                if self_closed {
+                    return Some(close + 1);
+                }
+                let from = self.end_scan.max(close);
+                match memmem::find(after(&self.buf, from), b"</Event>") {
+                    Some(i) => Some(from + i + 8),
+                    None => {
+                        // Resume the search where a split `</Event>` could begin.
+                        self.end_scan = self.buf.len().saturating_sub(7).max(close);
+                        None
+                    }
+                }
+            });
             let Some(end) = end else {
                 if self.buf.len() > MAX_EVENT {
                     let loc = Loc {
@@ -274,7 +332,7 @@ impl XmlLayer {
                 record: Some(self.records),
                 offset: Some(self.offset),
             };
-            let text = String::from_utf8_lossy(&self.buf[..end]).into_owned();
+            let text = String::from_utf8_lossy(before(&self.buf, end)).into_owned();
             self.consume(end);
             ctx.records += 1;
             ctx.detect(Format::WindowsXml);

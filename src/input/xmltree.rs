@@ -48,10 +48,8 @@ impl Node {
 }
 
 fn local(name: &[u8]) -> String {
-    let name = match name.iter().rposition(|&b| b == b':') {
-        Some(i) => &name[i + 1..],
-        None => name,
-    };
+    // The local part: after the last `:` (all of it without a prefix).
+    let name = name.rsplit(|&b| b == b':').next().unwrap_or(name);
     String::from_utf8_lossy(name).into_owned()
 }
 

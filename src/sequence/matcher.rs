@@ -98,8 +98,9 @@ pub struct Matcher<K, P> {
 impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
     /// A matcher for `spec`. A spec without positive stages never matches anything.
     pub fn new(spec: MatcherSpec) -> Self {
-        let positives = (0..spec.missing.len())
-            .filter(|&i| !spec.missing[i])
+        let positives = (spec.missing.iter().enumerate())
+            .filter(|&(_, &missing)| !missing)
+            .map(|(i, _)| i)
             .collect();
         let mut next = 0;
         let missing_index = spec
@@ -149,6 +150,7 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
     }
 
     /// Number of join keys with any state (partials, `until`, recent missing-stage hits).
+    #[cfg(test)]
     pub fn tracked_keys(&self) -> usize {
         self.keys.len()
     }
@@ -170,7 +172,7 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
             };
             let trailing = self.positives.last().is_some_and(|&p| stage > p);
             for (i, key) in keys.iter().enumerate() {
-                if keys[..i].contains(key) {
+                if keys.iter().take(i).any(|k| k == key) {
                     continue;
                 }
                 let state = self
@@ -182,7 +184,9 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
                 }
                 if trailing {
                     for id in &state.pending {
-                        let at = id.wrapping_sub(self.first_outcome_id) as usize;
+                        // Past usize (32-bit targets) is past the end too.
+                        let at = usize::try_from(id.wrapping_sub(self.first_outcome_id))
+                            .unwrap_or(usize::MAX);
                         if let Some(Outcome::Waiting {
                             last_ts, trailing, ..
                         }) = self.outcomes.get_mut(at)
@@ -203,7 +207,7 @@ impl<K: Eq + Hash + Ord + Clone, P: Clone> Matcher<K, P> {
                 continue;
             };
             for (i, key) in keys.iter().enumerate() {
-                if keys[..i].contains(key) {
+                if keys.iter().take(i).any(|k| k == key) {
                     continue;
                 }
                 let partial = if pos == 0 {

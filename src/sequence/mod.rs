@@ -19,7 +19,7 @@ mod reorder;
 pub use limit::{ResultLimit, Then};
 pub use matcher::{Matcher, MatcherSpec};
 pub use ordinal::{Ordinal, SortValue};
-pub use reorder::{Late, ReorderBuffer};
+pub use reorder::ReorderBuffer;
 
 /// One event as the matcher sees it: where it sorts, what it carries, and the join keys under
 /// which it matches each stage.

@@ -77,11 +77,6 @@ impl<T> ReorderBuffer<T> {
         self.heap.len()
     }
 
-    /// Whether nothing is held.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
-
     /// Notes that the stream reached `timestamp` (also for events that are not buffered, so
     /// that irrelevant events still move time forward) and releases what became certain.
     pub fn advance(&mut self, timestamp: i64, out: &mut Vec<(Ordinal, T)>) {

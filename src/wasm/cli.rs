@@ -55,10 +55,12 @@ pub fn cli_start(argv: Vec<String>, read_file: Function, now_ms: f64) -> Result<
                 ..Output::default()
             }
         }),
-        Parsed::Command(command) => match cli::start(*command, &mut read, now_ms as i64) {
-            cli::Started::Run(run) => set(&result, "run", &CliRun { run: Some(*run) }.into()),
-            cli::Started::Exit(out) => exit(out),
-        },
+        Parsed::Command(command) => {
+            match cli::start(*command, &mut read, crate::num::saturating_i64(now_ms)) {
+                cli::Started::Run(run) => set(&result, "run", &CliRun { run: Some(*run) }.into()),
+                cli::Started::Exit(out) => exit(out),
+            }
+        }
     }
     Ok(result.into())
 }

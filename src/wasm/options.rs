@@ -40,7 +40,9 @@ fn string(key: &str, value: &JsValue) -> Result<String, JsValue> {
 
 fn count(key: &str, value: &JsValue) -> Result<u64, JsValue> {
     match value.as_f64() {
-        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => Ok(n as u64),
+        Some(n) if n >= 0.0 && n.fract() == 0.0 && n <= 9_007_199_254_740_991.0 => {
+            Ok(crate::num::saturating_u64(n))
+        }
         _ => Err(option_error(&format!(
             "option `{key}` must be a non-negative integer"
         ))),
