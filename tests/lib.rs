@@ -31,6 +31,7 @@ mod input_formats;
 mod input_json;
 mod input_robust;
 mod input_rule;
+mod input_scaling;
 mod input_siem;
 mod input_support;
 mod readme;

@@ -73,6 +73,9 @@ pub(crate) struct Ctx {
     pub prefiltered: u64,
     /// The `_index` of the Elasticsearch hit being unwrapped, if any.
     pub index: Option<Arc<str>>,
+    /// Bytes the framers looked at (scanned for record boundaries or parsed), for the tests that
+    /// check the work grows linearly with the input.
+    pub examined: u64,
 }
 
 impl Ctx {
@@ -94,6 +97,7 @@ impl Ctx {
             eventlike: 0,
             prefiltered: 0,
             index: None,
+            examined: 0,
         };
         if parsed.is_none() {
             ctx.error(

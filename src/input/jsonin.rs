@@ -1,9 +1,16 @@
 //! JSON framing: NDJSON (one record per line), a top-level array (elements read as they
-//! complete), or another JSON document (a pretty-printed `_search` / EQL response, concatenated
-//! pretty objects, evtx_dump's `Record N` + object output), buffered until the end because it is
-//! only meaningful whole. The first non-blank line decides: a complete JSON value means NDJSON.
+//! complete), or other JSON documents (a pretty-printed `_search` / EQL response, concatenated
+//! pretty objects, evtx_dump's `Record N` + object output). Objects in a document, and NDJSON
+//! lines longer than [`STREAM_LINE`], are read as streams ([`DocStream`]): a search response's
+//! hits are read one by one as they complete, never the whole document. Anything else in a
+//! document (a top-level array after an object, stray text) is buffered to the end and read as
+//! before. The first non-blank line decides: a complete JSON value means NDJSON.
+//!
+//! Every byte is scanned for framing once: the scan position of a partial line is kept across
+//! chunks (`Ctx::examined` counts the bytes looked at, for the linearity tests).
 
 use super::ctx::{Ctx, Loc};
+use super::docstream::{DocStream, Style};
 use super::prefilter::Prefilter;
 use super::shapes::{self, Container};
 use super::util::{after, before, between, excerpt};
@@ -16,8 +23,14 @@ enum Mode {
     Lines,
     /// Inside a top-level `[...]` spanning lines: elements are read as they complete.
     Array,
+    /// Between documents: objects are streamed, `Record N` lines noted.
     Document,
+    /// Something else in a document: buffered to the end.
+    Buffered,
 }
+
+/// An NDJSON line longer than this (bytes, no newline yet) that opens an object is streamed.
+pub(crate) const STREAM_LINE: usize = 1 << 20;
 
 /// The JSON layer.
 #[derive(Debug)]
@@ -40,6 +53,12 @@ pub(crate) struct JsonLayer {
     /// Array mode, after a bad element: skipping to the next line that starts an object,
     /// across pushes (so where the chunks fall never changes where reading resumes).
     resyncing: bool,
+    /// Line mode: `buf[..scanned]` holds no newline (a partial line already looked at).
+    scanned: usize,
+    /// The object being streamed (a document, or a long line).
+    stream: Option<Box<DocStream>>,
+    /// Document mode: the `Record N` marker for the next object.
+    marker: Option<u64>,
 }
 
 /// `Record 123` lines that evtx_dump prints before each pretty object.
@@ -61,63 +80,195 @@ impl JsonLayer {
             index: 0,
             retry_at: 0,
             resyncing: false,
+            scanned: 0,
+            stream: None,
+            marker: None,
         }
     }
 
     pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
-        self.buf.extend_from_slice(chunk);
-        if self.mode == Mode::Undecided
-            && self.buf.len() > 65536
-            && memchr::memchr(b'\n', &self.buf).is_none()
-            && trim(&self.buf).starts_with(b"[")
-        {
-            // One huge line holding an array: stream its elements.
-            let ws = self
-                .buf
-                .iter()
-                .take_while(|b| b.is_ascii_whitespace())
-                .count();
-            self.consume(ws + 1);
-            self.mode = Mode::Array;
-        }
-        if matches!(self.mode, Mode::Undecided | Mode::Lines) {
-            self.lines(false, ctx, out);
-        }
-        if self.mode == Mode::Array {
-            self.array_step(false, ctx, out);
-        }
+        self.feed(chunk, false, ctx, out);
     }
 
     pub fn finish(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
-        if matches!(self.mode, Mode::Undecided | Mode::Lines) {
-            self.lines(true, ctx, out);
+        self.feed(&[], true, ctx, out);
+        if let Some(stream) = self.stream.take() {
+            let marker = stream.marker();
+            if let Some(back) = stream.finish(ctx) {
+                self.hand_back(back, marker, &[]);
+            }
         }
-        if self.mode == Mode::Array {
-            self.array_step(true, ctx, out);
-        }
-        if self.mode == Mode::Document {
+        if self.mode == Mode::Buffered {
             self.document(ctx, out);
         }
         self.buf.clear();
+    }
+
+    /// Hands `chunk` to the stream, the document reader, or the buffer and line / array readers.
+    fn feed(&mut self, chunk: &[u8], at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        let mut chunk = chunk;
+        loop {
+            if let Some(stream) = &mut self.stream {
+                if chunk.is_empty() {
+                    return;
+                }
+                match stream.push(chunk, ctx, out) {
+                    None => {
+                        self.account(chunk, ctx);
+                        return;
+                    }
+                    Some(ended) => {
+                        let n = ended.used;
+                        let marker = stream.marker();
+                        self.stream = None;
+                        self.account(before(chunk, n), ctx);
+                        chunk = after(chunk, n);
+                        if let Some(back) = ended.back {
+                            self.hand_back(back, marker, chunk);
+                            return;
+                        }
+                    }
+                }
+            }
+            match self.mode {
+                Mode::Buffered => {
+                    self.buf.extend_from_slice(chunk);
+                    return;
+                }
+                Mode::Document if self.buf.is_empty() => {
+                    let n = self.document_slice(chunk, at_end, ctx);
+                    chunk = after(chunk, n);
+                    if self.stream.is_none() {
+                        // A partial `Record N` line waits for more; the rest is buffered.
+                        self.buf.extend_from_slice(chunk);
+                        return;
+                    }
+                }
+                Mode::Document => {
+                    let mut data = std::mem::take(&mut self.buf);
+                    data.extend_from_slice(chunk);
+                    return self.feed(&data, at_end, ctx, out);
+                }
+                Mode::Undecided | Mode::Lines | Mode::Array => {
+                    self.buf.extend_from_slice(chunk);
+                    if matches!(self.mode, Mode::Undecided | Mode::Lines) {
+                        self.lines(at_end, ctx, out);
+                    }
+                    if self.mode == Mode::Array {
+                        self.array_step(at_end, ctx, out);
+                    }
+                    if self.stream.is_some() || self.mode == Mode::Document {
+                        // A long line became a stream, or an array ended: go on from here.
+                        let data = std::mem::take(&mut self.buf);
+                        self.scanned = 0;
+                        if data.is_empty() && !at_end {
+                            return;
+                        }
+                        return self.feed(&data, at_end, ctx, out);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// A damaged document handed back by its stream: it and everything after it are read by
+    /// the buffered document reader (which reports the damage and resynchronises).
+    fn hand_back(&mut self, back: Vec<u8>, marker: Option<u64>, rest: &[u8]) {
+        self.offset -= back.len() as u64;
+        self.line -= count_lines(&back);
+        self.marker = marker;
+        self.mode = Mode::Buffered;
+        self.buf = back;
+        self.buf.extend_from_slice(rest);
+    }
+
+    /// Bytes handed to a stream: keeps the line count and offset.
+    fn account(&mut self, bytes: &[u8], ctx: &mut Ctx) {
+        ctx.examined += bytes.len() as u64;
+        self.line += count_lines(bytes);
+        self.offset += bytes.len() as u64;
+    }
+
+    /// Document mode on `bytes`: skips blanks, notes `Record N` lines, and starts a stream at
+    /// the next object (anything else switches to buffering). Returns the bytes consumed.
+    fn document_slice(&mut self, bytes: &[u8], at_end: bool, ctx: &mut Ctx) -> usize {
+        let mut i = 0;
+        loop {
+            let ws = after(bytes, i)
+                .iter()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            self.account(between(bytes, i, i + ws), ctx);
+            i += ws;
+            let Some(&first) = bytes.get(i) else {
+                return i;
+            };
+            if first == b'{' {
+                let loc = Loc {
+                    line: Some(self.line),
+                    record: self.marker.take(),
+                    offset: Some(self.offset),
+                };
+                self.stream = Some(Box::new(DocStream::new(
+                    loc,
+                    Container::Document,
+                    Style::Document,
+                )));
+                return i;
+            }
+            let rest = after(bytes, i);
+            let end = memchr::memchr(b'\n', rest);
+            ctx.examined += end.map_or(rest.len(), |e| e + 1) as u64;
+            match end {
+                Some(e) if record_marker(before(rest, e)).is_some() => {
+                    self.marker = record_marker(before(rest, e));
+                    self.account(before(rest, e), ctx);
+                    i += e;
+                }
+                None if at_end && record_marker(rest).is_some() => {
+                    self.marker = record_marker(rest);
+                    self.account(rest, ctx);
+                    i = bytes.len();
+                }
+                None if !at_end && first == b'R' && rest.len() < 64 => return i,
+                _ => {
+                    self.mode = Mode::Buffered;
+                    return i;
+                }
+            }
+        }
     }
 
     /// Consumes complete lines in line mode (deciding the mode on the first non-blank one).
     fn lines(&mut self, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
         let mut start = 0;
         loop {
-            let rest = after(&self.buf, start);
-            let (line, next) = match memchr::memchr(b'\n', rest) {
-                Some(i) => (before(rest, i), start + i + 1),
-                None if at_end && !rest.is_empty() => (rest, self.buf.len()),
-                None => break,
+            // A partial line is not scanned again when more of it arrives.
+            let from = start.max(self.scanned);
+            let found = memchr::memchr(b'\n', after(&self.buf, from)).map(|i| from + i);
+            ctx.examined += (found.map_or(self.buf.len(), |i| i + 1) - from) as u64;
+            let (line, next) = match found {
+                Some(i) => (between(&self.buf, start, i), i + 1),
+                None if at_end && start < self.buf.len() => {
+                    (after(&self.buf, start), self.buf.len())
+                }
+                None => {
+                    self.scanned = self.buf.len();
+                    if !at_end && self.long_line(start, ctx) {
+                        return;
+                    }
+                    break;
+                }
             };
             let trimmed = trim(line);
             if !trimmed.is_empty() {
                 if self.mode == Mode::Undecided {
-                    let whole = trimmed.starts_with(b"{")
-                        && serde_json::from_slice::<Value>(trimmed).is_ok();
-                    let one_line_array = trimmed.starts_with(b"[")
-                        && serde_json::from_slice::<Value>(trimmed).is_ok();
+                    let valid =
+                        |t: &[u8]| serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok();
+                    ctx.examined += trimmed.len() as u64;
+                    let whole = trimmed.starts_with(b"{") && valid(trimmed);
+                    let one_line_array = trimmed.starts_with(b"[") && valid(trimmed);
                     if whole || one_line_array {
                         self.mode = Mode::Lines;
                     } else if trimmed.starts_with(b"[") {
@@ -161,6 +312,50 @@ impl JsonLayer {
         // Drop consumed bytes (line counter already advanced).
         self.offset += start as u64;
         self.buf.drain(..start.min(self.buf.len()));
+        self.scanned = self.scanned.saturating_sub(start);
+    }
+
+    /// A partial line from `buf[start..]` with no newline yet: a long one that opens an object
+    /// becomes a stream, a long first line that opens an array is read element by element.
+    /// Returns whether the line was taken over (consumed bytes are dropped).
+    fn long_line(&mut self, start: usize, ctx: &mut Ctx) -> bool {
+        let rest = after(&self.buf, start);
+        let ws = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let first = rest.get(ws).copied();
+        if rest.len() > STREAM_LINE && first == Some(b'{') {
+            self.offset += start as u64;
+            self.buf.drain(..start);
+            self.scanned = 0;
+            let loc = Loc {
+                line: Some(self.line),
+                record: None,
+                offset: Some(self.offset),
+            };
+            let style = if self.mode == Mode::Undecided {
+                Style::Document
+            } else {
+                Style::Line
+            };
+            self.mode = Mode::Lines;
+            self.parsed_one = true;
+            ctx.examined += ws as u64;
+            self.offset += ws as u64;
+            self.buf.drain(..ws);
+            self.stream = Some(Box::new(DocStream::new(loc, Container::Lines, style)));
+            return true;
+        }
+        if self.mode == Mode::Undecided
+            && start == 0
+            && self.buf.len() > 65536
+            && first == Some(b'[')
+        {
+            // One huge line holding an array: stream its elements.
+            self.scanned = 0;
+            self.consume(ws + 1);
+            self.mode = Mode::Array;
+            return true;
+        }
+        false
     }
 
     /// Drops `n` consumed bytes, keeping the line count and offset.
@@ -229,6 +424,11 @@ impl JsonLayer {
             let mut stream = serde_json::Deserializer::from_slice(&self.buf).into_iter::<Value>();
             let next = stream.next();
             let used = stream.byte_offset();
+            // A failed attempt (an element not complete yet) looked at everything buffered.
+            ctx.examined += match next {
+                Some(Ok(_)) => used,
+                _ => self.buf.len(),
+            } as u64;
             match next {
                 // A number at the very end of the buffer may continue in the next chunk.
                 Some(Ok(_)) if !at_end && used >= self.buf.len() => {
@@ -274,7 +474,7 @@ impl JsonLayer {
     fn document(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
         let buf = std::mem::take(&mut self.buf);
         let mut pos = 0;
-        let mut marker: Option<u64> = None;
+        let mut marker: Option<u64> = self.marker.take();
         while pos < buf.len() {
             // Skip blanks and `Record N` lines.
             let rest = after(&buf, pos);

@@ -5,20 +5,23 @@
 //!
 //! Bytes are pushed in any chunking ([`Reader::push`]); NDJSON, top-level JSON arrays, CSV, XML,
 //! Splunk text and EVTX (per 64 KiB chunk) are processed incrementally, so memory follows the
-//! largest record, not the file. A pretty-printed top-level object (a `_search` / EQL response,
-//! evtx_dump's `Record N` output) is buffered until [`Reader::finish`]: it is only meaningful
-//! whole. The `fields` projection hint is accepted but not used yet: parsed records are kept
-//! whole (they are what results show under `_source`); the literal pre-filter is what skips work.
+//! largest record, not the file. JSON documents (a `_search` / EQL response, pretty or on one
+//! line, evtx_dump's `Record N` output) are read as streams: a search response's hits one by
+//! one as they complete (`docstream`), so memory follows the largest hit, not the response.
+//! Framing scans every byte once (`Reader::bytes_examined` counts them). The `fields`
+//! projection hint is accepted but not used yet: parsed records are kept whole (they are what
+//! results show under `_source`); the literal pre-filter is what skips work.
 //!
-//! One file per format: `jsonin` (NDJSON / JSON framing), `shapes` (which JSON schema a record
-//! is), `winlog` (the Winlogbeat + security-pipeline mapping every raw format shares), `evtx`,
-//! `winxml`, `csvin` + `kibana`, `tools` (evtx_dump, Chainsaw, Hayabusa, EvtxECmd), `siem`
-//! (Sentinel, Defender, NXLog / OTRF, Splunk JSON), `splunk` (classic text), `container` (gzip,
-//! zip, UTF-16).
+//! One file per format: `jsonin` (NDJSON / JSON framing), `docstream` (JSON objects read as
+//! streams), `shapes` (which JSON schema a record is), `winlog` (the Winlogbeat +
+//! security-pipeline mapping every raw format shares), `evtx`, `winxml`, `csvin` + `kibana`,
+//! `tools` (evtx_dump, Chainsaw, Hayabusa, EvtxECmd), `siem` (Sentinel, Defender, NXLog / OTRF,
+//! Splunk JSON), `splunk` (classic text), `container` (gzip, zip, UTF-16).
 
 mod container;
 mod csvin;
 mod ctx;
+mod docstream;
 mod evtx;
 mod evtx_recover;
 mod format;
@@ -191,6 +194,13 @@ impl Reader {
     /// Notes for the analyst (assumptions made, truncated exports, unusable data explained).
     pub fn notes(&self) -> &[String] {
         &self.ctx.notes
+    }
+
+    /// Bytes the framers have looked at so far (scanned for record boundaries, or parsed).
+    /// Not a stable API: the linearity tests read it.
+    #[doc(hidden)]
+    pub fn bytes_examined(&self) -> u64 {
+        self.ctx.examined
     }
 
     /// The summary so far.

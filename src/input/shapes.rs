@@ -154,42 +154,76 @@ fn search_response(
             }
         }
     }
-    let total = at(&hits, "total.value")
+    search_notes(&obj, &hits, list.len() as u64, ctx);
+    for (i, hit) in list.into_iter().enumerate() {
+        let hit_loc = Loc {
+            record: Some(i as u64 + 1),
+            ..loc
+        };
+        search_hit(hit, hit_loc, depth, ctx, out);
+    }
+}
+
+/// The notes a search response earns (partial EQL response, fewer hits than the total), given
+/// the response object, its `hits` object and how many hits it held.
+fn search_notes(obj: &Map<String, Value>, hits: &Map<String, Value>, count: u64, ctx: &mut Ctx) {
+    let total = at(hits, "total.value")
         .or_else(|| hits.get("total"))
         .and_then(Value::as_u64);
     if obj.get("is_partial").and_then(Value::as_bool) == Some(true) {
         ctx.note("the EQL response is partial (is_partial: true): some shards did not answer");
     }
     if let Some(total) = total {
-        if total > list.len() as u64 && obj.contains_key("_shards") {
+        if total > count && obj.contains_key("_shards") {
             ctx.note(format!(
-                "the _search response holds {} of {total} hits: export all pages (raise size or use search_after) to see every event",
-                list.len()
+                "the _search response holds {count} of {total} hits: export all pages (raise size or use search_after) to see every event"
             ));
         }
     }
-    for (i, hit) in list.into_iter().enumerate() {
-        let hit_loc = Loc {
-            record: Some(i as u64 + 1),
-            ..loc
-        };
-        match hit {
-            Value::Object(mut h) => {
-                if let Some(source @ Value::Object(_)) = h.remove("_source") {
-                    unwrap(source, Container::Document, hit_loc, depth + 1, ctx, out);
-                } else if let Some(Value::Object(fields)) = h.remove("fields") {
-                    normalise(from_fields(fields), Container::Document, hit_loc, ctx, out);
-                } else if h.get("missing").and_then(Value::as_bool) == Some(true) {
-                    // A sequence's missing-event placeholder carries no event.
-                } else {
-                    ctx.error(hit_loc, "search hit has neither _source nor fields");
-                }
+}
+
+/// One hit of a search response (`hits.hits[]`, `hits.events[]` or a sequence's `events[]`),
+/// `depth` envelopes down.
+pub(crate) fn search_hit(
+    hit: Value,
+    hit_loc: Loc,
+    depth: usize,
+    ctx: &mut Ctx,
+    out: &mut Vec<Event>,
+) {
+    match hit {
+        Value::Object(mut h) => {
+            if let Some(source @ Value::Object(_)) = h.remove("_source") {
+                unwrap(source, Container::Document, hit_loc, depth + 1, ctx, out);
+            } else if let Some(Value::Object(fields)) = h.remove("fields") {
+                normalise(from_fields(fields), Container::Document, hit_loc, ctx, out);
+            } else if h.get("missing").and_then(Value::as_bool) == Some(true) {
+                // A sequence's missing-event placeholder carries no event.
+            } else {
+                ctx.error(hit_loc, "search hit has neither _source nor fields");
             }
-            other => ctx.error(
-                hit_loc,
-                format!("search hit is {}, not an object", kind(&other)),
-            ),
         }
+        other => ctx.error(
+            hit_loc,
+            format!("search hit is {}, not an object", kind(&other)),
+        ),
+    }
+}
+
+/// The end of a search response whose hits were streamed one by one ([`search_hit`]):
+/// `skeleton` is the document with the streamed arrays emptied, the response `raw` levels of
+/// `rawResponse` down, and `count` hits were streamed. Counts the record and adds the notes.
+pub(crate) fn streamed_search_end(skeleton: &Value, raw: usize, count: u64, ctx: &mut Ctx) {
+    ctx.records += 1;
+    let mut obj = skeleton;
+    for _ in 0..raw {
+        match obj.get("rawResponse") {
+            Some(inner) => obj = inner,
+            None => return,
+        }
+    }
+    if let (Some(obj), Some(Value::Object(hits))) = (obj.as_object(), obj.get("hits")) {
+        search_notes(obj, hits, count, ctx);
     }
 }
 

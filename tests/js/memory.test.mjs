@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nativeBinary, repoRoot } from './shared.mjs';
@@ -48,7 +48,16 @@ before(() => {
     files[name] = join(scratch, `${name}.ndjson`);
     writeFileSync(files[name], input(mb, candidates));
   }
+  files.search = join(scratch, 'search.json');
+  writeFileSync(files.search, searchResponse(files.large));
 });
+
+/** A single-line `_search` response whose hits are the lines of the NDJSON file `path`. */
+function searchResponse(path) {
+  const sources = readFileSync(path, 'utf8').trimEnd().split('\n');
+  const hits = sources.map((s, i) => `{"_index":"logs-system.security-default","_id":"${i}","_source":${s}}`);
+  return `{"took":5,"timed_out":false,"_shards":{"total":1,"successful":1,"skipped":0,"failed":0},"hits":{"total":{"value":${hits.length},"relation":"eq"},"hits":[${hits.join(',')}]}}`;
+}
 
 after(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -92,5 +101,15 @@ test('memory follows the number of candidate events, not the input size', (t) =>
     t.diagnostic(`${shell}: 40 MB / 200 candidates ${small.toFixed(1)} MiB; 80 MB / 200 candidates ${large.toFixed(1)} MiB; 40 MB / 40,000 candidates ${many.toFixed(1)} MiB`);
     assert.ok(large <= small + slack, `${shell}: doubling the input grew memory from ${small} to ${large} MiB`);
     assert.ok(many >= small + 2 * slack, `${shell}: 200x the candidates should need visibly more memory (${small} -> ${many} MiB)`);
+  }
+});
+
+// Issue 10: a single-line `_search` response (here about 90 MB) is read hit by hit, never as one
+// document, so memory stays within 64 MiB in both shells.
+test('a large single-line _search response is read within 64 MiB', (t) => {
+  for (const [shell, peak] of [['native RSS', nativePeak], ['wasm linear memory', wasmPeak]]) {
+    const mib = peak(files.search);
+    t.diagnostic(`${shell}: single-line _search response of ${(readFileSync(files.search).length / 1e6).toFixed(0)} MB: ${mib.toFixed(1)} MiB`);
+    assert.ok(mib <= 64, `${shell}: ${mib} MiB on a single-line _search response`);
   }
 });
