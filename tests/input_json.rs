@@ -216,3 +216,38 @@ fn damaged_lines_are_reported_whatever_their_position_and_the_prefilter() {
         );
     }
 }
+
+/// Each `_search` hit keeps its `_index` in `_provenance` (it decides the index mapping that
+/// types the event), whether the response is read whole or streamed hit by hit (a response
+/// over 1 MiB on one line), and for `_source` and `fields` hits alike.
+#[test]
+fn search_hits_keep_their_index() {
+    let hit = |i: usize, index: &str| {
+        json!({"_index": index, "_id": i.to_string(),
+               "_source": {"@timestamp": "2024-01-01T00:00:00Z", "event": {"category": "iam"}, "pad": "x".repeat(300)}})
+    };
+    for n in [3usize, 6000] {
+        let mut hits: Vec<_> = (0..n)
+            .map(|i| hit(i, if i % 2 == 0 { "logs-a" } else { "logs-b" }))
+            .collect();
+        hits.push(json!({"_index": "logs-c", "_id": "f", "fields": {"@timestamp": ["2024-01-01T00:00:00Z"], "event.category": ["iam"]}}));
+        let doc =
+            json!({"took": 1, "_shards": {}, "hits": {"total": {"value": n + 1}, "hits": hits}});
+        let bytes = serde_json::to_vec(&doc).unwrap();
+        let (events, s) = read(&bytes, "search.json");
+        assert_eq!(
+            (events.len(), s.error_count),
+            (n + 1, 0),
+            "{n} hits: {:?}",
+            s.errors
+        );
+        let indices: Vec<Option<&str>> = events
+            .iter()
+            .map(|e| e.provenance().index.as_deref())
+            .collect();
+        assert_eq!(indices[..2], [Some("logs-a"), Some("logs-b")], "{n} hits");
+        assert_eq!(indices.last(), Some(&Some("logs-c")), "{n} hits");
+        let (chunked, _) = read_chunked(&bytes, "search.json", 4096);
+        assert_eq!(chunked, events, "{n} hits in pushes");
+    }
+}

@@ -193,10 +193,16 @@ pub(crate) fn search_hit(
 ) {
     match hit {
         Value::Object(mut h) => {
+            // The hit's index decides the mapping that types it, as for elasticdump lines.
+            let index = h.get("_index").and_then(Value::as_str).map(Arc::from);
             if let Some(source @ Value::Object(_)) = h.remove("_source") {
+                let outer = std::mem::replace(&mut ctx.index, index);
                 unwrap(source, Container::Document, hit_loc, depth + 1, ctx, out);
+                ctx.index = outer;
             } else if let Some(Value::Object(fields)) = h.remove("fields") {
+                let outer = std::mem::replace(&mut ctx.index, index);
                 normalise(from_fields(fields), Container::Document, hit_loc, ctx, out);
+                ctx.index = outer;
             } else if h.get("missing").and_then(Value::as_bool) == Some(true) {
                 // A sequence's missing-event placeholder carries no event.
             } else {
