@@ -48,8 +48,13 @@ pub(crate) struct CsvLayer {
     last: u8,
 }
 
+/// How much of the first line decides the delimiter: the same however the input is pushed.
+const SNIFF_LINE: usize = 65536;
+
 fn sniff_delimiter(head: &[u8]) -> u8 {
-    let line_end = memchr::memchr(b'\n', head).unwrap_or(head.len());
+    let line_end = memchr::memchr(b'\n', head)
+        .unwrap_or(head.len())
+        .min(SNIFF_LINE);
     let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
     let mut quoted = false;
     for &b in head.iter().take(line_end) {
@@ -95,7 +100,7 @@ impl CsvLayer {
         }
         if self.reader.is_none() {
             self.pending.extend_from_slice(chunk);
-            if memchr::memchr(b'\n', &self.pending).is_none() && self.pending.len() < 65536 {
+            if memchr::memchr(b'\n', &self.pending).is_none() && self.pending.len() < SNIFF_LINE {
                 return;
             }
             let pending = std::mem::take(&mut self.pending);

@@ -178,6 +178,10 @@ impl Pipeline {
         }
         let text = buf.strip_prefix(b"\xef\xbb\xbf").unwrap_or(buf);
         let first = text.iter().copied().find(|b| !b.is_ascii_whitespace());
+        if first.is_none() && need_more {
+            // Only blank lines so far: the first real byte decides.
+            return;
+        }
         let first_line = first_line(text);
         match ctx.forced {
             Format::WindowsXml => return self.layer = Layer::Xml(XmlLayer::new()),
