@@ -3,6 +3,7 @@
 //! and chunked pushes. Each run must also account for its bytes: events or errors, never neither
 //! on non-empty damaged input.
 
+use crate::evtx_synth::reseal;
 use crate::input_support::*;
 use eqlite::input::{read_all, Format, ReaderOptions};
 use eqlite::Reader;
@@ -159,33 +160,6 @@ fn damaged_zip_and_gzip_never_panic() {
         "{:?}",
         s.errors
     );
-}
-
-/// CRC-32 (IEEE), bitwise: enough for re-sealing a few test chunks.
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = !0u32;
-    for &b in data {
-        crc ^= u32::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-/// Re-computes an EVTX chunk's record and header checksums after damage, so the damage reaches
-/// the BinXML parser instead of stopping at the CRC check.
-fn reseal(chunk: &mut [u8]) {
-    let free = u32::from_le_bytes([chunk[48], chunk[49], chunk[50], chunk[51]]) as usize;
-    let data_crc = crc32(&chunk[512..free.clamp(512, chunk.len())]);
-    chunk[52..56].copy_from_slice(&data_crc.to_le_bytes());
-    let mut header = chunk[..120].to_vec();
-    header.extend_from_slice(&chunk[128..512]);
-    chunk[124..128].copy_from_slice(&crc32(&header).to_le_bytes());
 }
 
 /// Damaged records behind valid checksums: the evtx parser itself sees the garbage. Nothing may
