@@ -256,17 +256,18 @@ fn feed(
     let mut outbuf = vec![0u8; 64 * 1024];
     loop {
         let (before_in, before_out) = (inflate.total_in(), inflate.total_out());
-        let status = inflate
-            .decompress(buf, &mut outbuf, FlushDecompress::None)
-            .map_err(|e| e.to_string())?;
+        let status = inflate.decompress(buf, &mut outbuf, FlushDecompress::None);
         // Both are bounded by the slices handed to `decompress`, so they fit in usize.
         let used = usize::try_from(inflate.total_in() - before_in).unwrap_or(usize::MAX);
         let made = usize::try_from(inflate.total_out() - before_out).unwrap_or(usize::MAX);
         buf.drain(..used.min(buf.len()));
+        // What inflated before a corrupt spot is the member's, in whatever pushes it came:
+        // passed on before the error, so the split of the input does not change it.
         if !m.skip && made > 0 {
             m.inner
                 .push(outbuf.get(..made).unwrap_or(&outbuf), ctx, out);
         }
+        let status = status.map_err(|e| e.to_string())?;
         if status == Status::StreamEnd {
             return Ok(true);
         }
