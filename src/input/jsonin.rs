@@ -441,7 +441,9 @@ impl JsonLayer {
                     self.consume(used);
                     shapes::record(value, Container::Document, loc, ctx, out);
                 }
-                Some(Err(e)) if e.is_eof() && !at_end => {
+                // Incomplete, or an error where the buffer ends (a number cut there reads as
+                // out of range): what comes next decides, so wait for it.
+                Some(Err(e)) if !at_end && (e.is_eof() || ends_at(&self.buf, &e)) => {
                     self.retry_at = self.buf.len().saturating_mul(2).max(self.buf.len() + 1);
                     return;
                 }
@@ -614,6 +616,14 @@ fn one_line(
             ctx.error(loc, format!("invalid JSON ({e}): {}", excerpt(line)));
         }
     }
+}
+
+/// Whether `error`, from parsing `buf`, lies at its last byte (serde_json gives 1-based lines
+/// and the column of the byte it stopped at).
+fn ends_at(buf: &[u8], error: &serde_json::Error) -> bool {
+    let last_line_start = memchr::memrchr(b'\n', buf).map_or(0, |i| i + 1);
+    let lines = memchr::memchr_iter(b'\n', buf).count() + 1;
+    error.line() == lines && error.column() + 1 >= buf.len() - last_line_start
 }
 
 /// The first line start after a newline in `buf` that begins an object or a `Record N`
