@@ -12,23 +12,53 @@ use std::io::Write;
 use std::sync::Arc;
 
 /// gzip: decompress and recognise what is inside.
+///
+/// The decoder is fed in fixed blocks of the compressed stream, whatever the pushes: what it
+/// hands out before a corrupt spot depends on how it was written to, and so would otherwise
+/// change with the split of the input.
 #[derive(Debug)]
 pub(crate) struct GzipLayer {
     decoder: Option<flate2::write::MultiGzDecoder<Vec<u8>>>,
+    /// Compressed bytes not yet written to the decoder (less than a block).
+    pending: Vec<u8>,
     inner: Pipeline,
 }
+
+/// How many compressed bytes the decoder is given at a time.
+const GZIP_BLOCK: usize = 16 * 1024;
 
 impl GzipLayer {
     pub fn new(settings: Settings, depth: u8) -> Self {
         Self {
             decoder: Some(flate2::write::MultiGzDecoder::new(Vec::new())),
+            pending: Vec::new(),
             inner: Pipeline::new(settings, depth),
         }
     }
 
     pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
-        let Some(dec) = &mut self.decoder else { return };
-        let result = dec.write_all(chunk);
+        if self.decoder.is_none() {
+            return;
+        }
+        self.pending.extend_from_slice(chunk);
+        let whole = self.pending.len() - self.pending.len() % GZIP_BLOCK;
+        if whole == 0 {
+            return;
+        }
+        let blocks: Vec<u8> = self.pending.drain(..whole).collect();
+        for block in blocks.chunks(GZIP_BLOCK) {
+            if !self.write(block, ctx, out) {
+                return;
+            }
+        }
+    }
+
+    /// Writes one block; false once the data is corrupt (reported; the rest is skipped).
+    fn write(&mut self, block: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) -> bool {
+        let Some(dec) = &mut self.decoder else {
+            return false;
+        };
+        let result = dec.write_all(block);
         let data = std::mem::take(dec.get_mut());
         self.inner.push(&data, ctx, out);
         if let Err(e) = result {
@@ -37,16 +67,22 @@ impl GzipLayer {
                 format!("corrupt gzip data ({e}); the rest of the file is skipped"),
             );
             self.decoder = None;
+            self.pending.clear();
+            return false;
         }
+        true
     }
 
     pub fn finish(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
-        if let Some(dec) = &mut self.decoder {
-            let result = dec.try_finish();
-            let data = std::mem::take(dec.get_mut());
-            self.inner.push(&data, ctx, out);
-            if let Err(e) = result {
-                ctx.error(Loc::default(), format!("gzip data ends early ({e})"));
+        let rest = std::mem::take(&mut self.pending);
+        if rest.is_empty() || self.write(&rest, ctx, out) {
+            if let Some(dec) = &mut self.decoder {
+                let result = dec.try_finish();
+                let data = std::mem::take(dec.get_mut());
+                self.inner.push(&data, ctx, out);
+                if let Err(e) = result {
+                    ctx.error(Loc::default(), format!("gzip data ends early ({e})"));
+                }
             }
         }
         self.inner.finish(ctx, out);
