@@ -89,12 +89,13 @@ afterEach(async (t) => {
 });
 
 async function runAndWait(start = () => page.click('#run')) {
-  const before = await page.locator('#status').textContent();
+  const before = await page.locator('eqlite-triage').getAttribute('data-runs-finished');
   await start();
   await page.waitForFunction(
     (old) => {
       const s = document.querySelector('#status').textContent;
-      return s !== old && !s.startsWith('Reading') && !document.querySelector('#run').disabled;
+      const runs = document.querySelector('eqlite-triage').getAttribute('data-runs-finished');
+      return runs !== old && !s.startsWith('Reading') && !document.querySelector('#run').disabled;
     },
     before,
   );

@@ -122,13 +122,14 @@ export function triageHarness({ viewport = { width: 1280, height: 720 } } = {}) 
 
 /** Clicks #run (or runs `start`) and waits until the run has finished (the status no longer says "Reading"). */
 export async function runAndWait(page, start = () => page.click('#run')) {
-  const before = await page.locator('#status').textContent();
+  const before = await page.locator('eqlite-triage').getAttribute('data-runs-finished');
   await start();
   try {
     await page.waitForFunction(
       (old) => {
         const s = document.querySelector('#status').textContent;
-        return s !== old && !s.startsWith('Reading') && !document.querySelector('#run').disabled;
+        const runs = document.querySelector('eqlite-triage').getAttribute('data-runs-finished');
+        return runs !== old && !s.startsWith('Reading') && !document.querySelector('#run').disabled;
       },
       before,
       { timeout: Number(process.env.TRIAGE_RUN_TIMEOUT_MS ?? 120_000) },

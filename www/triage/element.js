@@ -254,6 +254,9 @@ export class EqliteTriage extends HTMLElement {
 
   finished(m, state) {
     this.runId = null;
+    // A count of finished runs, for embedders and tests to wait on (two runs may end with the
+    // same status line).
+    this.dataset.runsFinished = String(Number(this.dataset.runsFinished ?? 0) + 1);
     this.cancelButton.hidden = true;
     this.progress.hidden = true;
     this.progress.value = 0;
