@@ -45,12 +45,16 @@ impl GzipLayer {
         if whole == 0 {
             return;
         }
-        let blocks: Vec<u8> = self.pending.drain(..whole).collect();
-        for block in blocks.chunks(GZIP_BLOCK) {
+        // Taken out while its blocks are written (`write` needs `self`); a corrupt stream
+        // leaves it dropped.
+        let mut pending = std::mem::take(&mut self.pending);
+        for block in pending.get(..whole).unwrap_or_default().chunks(GZIP_BLOCK) {
             if !self.write(block, ctx, out) {
                 return;
             }
         }
+        pending.drain(..whole);
+        self.pending = pending;
     }
 
     /// Writes one block; false once the data is corrupt (reported; the rest is skipped).
