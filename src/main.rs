@@ -71,7 +71,9 @@ mod native {
             }
         }
         let progress = progress_bar(&inputs);
-        let mut chunk = vec![0u8; 1 << 16];
+        // 1 MiB reads: large enough for the reader to spread a batch of lines over the cores
+        // (a pipe still returns what it has, so a trickle on stdin is not held back).
+        let mut chunk = vec![0u8; 1 << 20];
         for input in &inputs {
             if run.is_stopped() {
                 break;

@@ -11,6 +11,7 @@
 
 use super::ctx::{Ctx, Loc};
 use super::docstream::{DocStream, Style};
+use super::lines::{self, Pending, Verdict};
 use super::prefilter::Prefilter;
 use super::shapes::{self, Container};
 use super::util::{after, before, between, excerpt};
@@ -44,8 +45,6 @@ pub(crate) struct JsonLayer {
     prefilter: Option<Prefilter>,
     /// Whether a record has been parsed (the first one always is, for format detection).
     parsed_one: bool,
-    /// Reused by the pre-filter (lower-cased line).
-    scratch: Vec<u8>,
     /// Array mode: elements read so far, and the buffer length to wait for before retrying an
     /// incomplete element (doubling, so retries cost O(n) overall).
     index: u64,
@@ -76,7 +75,6 @@ impl JsonLayer {
             line: 1,
             prefilter,
             parsed_one: false,
-            scratch: Vec::new(),
             index: 0,
             retry_at: 0,
             resyncing: false,
@@ -243,6 +241,8 @@ impl JsonLayer {
     /// Consumes complete lines in line mode (deciding the mode on the first non-blank one).
     fn lines(&mut self, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
         let mut start = 0;
+        // Complete lines are gathered, then read as one batch (in parallel where it pays).
+        let mut pending: Vec<Pending> = Vec::new();
         loop {
             // A partial line is not scanned again when more of it arrives.
             let from = start.max(self.scanned);
@@ -255,6 +255,7 @@ impl JsonLayer {
                 }
                 None => {
                     self.scanned = self.buf.len();
+                    self.read_lines(std::mem::take(&mut pending), ctx, out);
                     if !at_end && self.long_line(start, ctx) {
                         return;
                     }
@@ -288,20 +289,16 @@ impl JsonLayer {
                         self.mode = Mode::Lines;
                     }
                 }
-                let loc = Loc {
-                    line: Some(self.line),
-                    record: None,
-                    offset: Some(self.offset + start as u64),
-                };
-                one_line(
-                    &self.prefilter,
-                    &mut self.parsed_one,
-                    &mut self.scratch,
-                    trimmed,
-                    loc,
-                    ctx,
-                    out,
-                );
+                let lead = line.len() - line.trim_ascii_start().len();
+                pending.push(Pending {
+                    start: start + lead,
+                    end: start + lead + trimmed.len(),
+                    loc: Loc {
+                        line: Some(self.line),
+                        record: None,
+                        offset: Some(self.offset + start as u64),
+                    },
+                });
             }
             self.line += 1;
             start = next;
@@ -309,6 +306,7 @@ impl JsonLayer {
                 break;
             }
         }
+        self.read_lines(pending, ctx, out);
         // Drop consumed bytes (line counter already advanced).
         self.offset += start as u64;
         self.buf.drain(..start.min(self.buf.len()));
@@ -586,34 +584,33 @@ impl JsonLayer {
     }
 }
 
-/// Parses one NDJSON line (unless the pre-filter proves it cannot match).
-fn one_line(
-    prefilter: &Option<Prefilter>,
-    parsed_one: &mut bool,
-    scratch: &mut Vec<u8>,
-    line: &[u8],
-    loc: Loc,
-    ctx: &mut Ctx,
-    out: &mut Vec<Event>,
-) {
-    if let Some(filter) = prefilter {
-        // A skipped line is still checked to be JSON (without building a tree), so damaged
-        // records are reported whether or not they could have matched.
-        if *parsed_one
-            && filter.skips(line, scratch)
-            && serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
-        {
-            ctx.records += 1;
-            ctx.prefiltered += 1;
+impl JsonLayer {
+    /// Reads a batch of complete NDJSON lines (spans of `buf`): verdicts first (pre-filter,
+    /// validity, parsing: no shared state, so in parallel for large batches), then each
+    /// verdict in line order, so what is reported never depends on the split.
+    fn read_lines(&mut self, pending: Vec<Pending>, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        if pending.is_empty() {
             return;
         }
-    }
-    *parsed_one = true;
-    match serde_json::from_slice::<Value>(line) {
-        Ok(value) => shapes::record(value, Container::Lines, loc, ctx, out),
-        Err(e) => {
-            ctx.records += 1;
-            ctx.error(loc, format!("invalid JSON ({e}): {}", excerpt(line)));
+        // The first record of a stream is always parsed (format detection needs it).
+        let force_first = !self.parsed_one;
+        self.parsed_one = true;
+        let verdicts = lines::verdicts(&self.buf, &pending, self.prefilter.as_ref(), force_first);
+        for (line, verdict) in pending.into_iter().zip(verdicts) {
+            match verdict {
+                Verdict::Skipped => {
+                    ctx.records += 1;
+                    ctx.prefiltered += 1;
+                }
+                Verdict::Parsed(value) => {
+                    shapes::record(value, Container::Lines, line.loc, ctx, out);
+                }
+                Verdict::Invalid(e) => {
+                    ctx.records += 1;
+                    let text = between(&self.buf, line.start, line.end);
+                    ctx.error(line.loc, format!("invalid JSON ({e}): {}", excerpt(text)));
+                }
+            }
         }
     }
 }
