@@ -5,7 +5,6 @@
 //! error reports are the same whatever the split or the number of threads.
 
 use super::ctx::Loc;
-use super::jsonvalid::certainly_valid;
 use super::prefilter::Prefilter;
 use super::util::between;
 use serde_json::Value;
@@ -78,10 +77,8 @@ fn sequential(
 /// the fast check is not sure, parsed in full), so damaged records are reported whether or not
 /// they could have matched, exactly as without the pre-filter.
 fn verdict(line: &[u8], prefilter: Option<&Prefilter>, scratch: &mut Vec<u8>) -> Verdict {
-    if let Some(filter) = prefilter {
-        if filter.skips(line, scratch) && certainly_valid(line) {
-            return Verdict::Skipped;
-        }
+    if prefilter.is_some_and(|filter| filter.skips_valid(line, scratch)) {
+        return Verdict::Skipped;
     }
     match serde_json::from_slice::<Value>(line) {
         Ok(value) => Verdict::Parsed(value),

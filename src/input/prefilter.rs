@@ -131,8 +131,9 @@ const TRIGGER_PREFIXES: &[(&[u8], std::ops::RangeInclusive<u8>)] =
 
 #[derive(Debug, Clone)]
 struct Lit {
-    /// Searcher for the JSON-escaped, lower-cased literal.
-    finder: memmem::Finder<'static>,
+    /// Index of the searcher for the JSON-escaped, lower-cased literal in
+    /// `Prefilter::finders` (a literal several stages share is searched for once a line).
+    finder: usize,
     /// A normaliser could introduce it, but only for lines holding a trigger.
     needs_trigger: bool,
 }
@@ -143,7 +144,6 @@ struct Lit {
 struct Needles {
     unicode_escape: memmem::Finder<'static>,
     slash_escape: memmem::Finder<'static>,
-    char_reference: memmem::Finder<'static>,
     triggers: Vec<(memmem::Finder<'static>, std::ops::RangeInclusive<u8>)>,
     scheduled_task: memmem::Finder<'static>,
 }
@@ -154,7 +154,6 @@ impl Needles {
         Self {
             unicode_escape: finder(b"\\u"),
             slash_escape: finder(b"\\/"),
-            char_reference: finder(b"&#"),
             triggers: TRIGGER_PREFIXES
                 .iter()
                 .map(|(prefix, last)| (finder(prefix), last.clone()))
@@ -168,6 +167,8 @@ impl Needles {
 #[derive(Debug, Clone)]
 pub(crate) struct Prefilter {
     stages: Vec<Vec<Lit>>,
+    /// One searcher per distinct literal.
+    finders: Vec<(Vec<u8>, memmem::Finder<'static>)>,
     needles: Box<Needles>,
     /// Every character of every literal, both ASCII cases.
     chars: Vec<char>,
@@ -205,14 +206,24 @@ impl Prefilter {
     /// has no usable literal (then nothing can be skipped).
     pub fn new(stages: &[Vec<String>], exact: bool) -> Option<Self> {
         let mut out = Vec::new();
+        let mut finders: Vec<(Vec<u8>, memmem::Finder<'static>)> = Vec::new();
         for stage in stages {
-            let lits: Vec<Lit> = stage
+            let mut lits: Vec<Lit> = stage
                 .iter()
                 .filter(|l| !l.is_empty())
                 .filter_map(|l| {
                     let needs_trigger = if exact { false } else { classify(l)? };
+                    let needle = json_escaped_lower(l);
+                    let finder = match finders.iter().position(|(n, _)| *n == needle) {
+                        Some(i) => i,
+                        None => {
+                            let f = memmem::Finder::new(&needle).into_owned();
+                            finders.push((needle, f));
+                            finders.len() - 1
+                        }
+                    };
                     Some(Lit {
-                        finder: memmem::Finder::new(&json_escaped_lower(l)).into_owned(),
+                        finder,
                         needs_trigger,
                     })
                 })
@@ -220,6 +231,8 @@ impl Prefilter {
             if lits.is_empty() {
                 return None;
             }
+            // Literals that need no trigger first: their absence alone settles the stage.
+            lits.sort_by_key(|l| l.needs_trigger);
             out.push(lits);
         }
         let mut chars: Vec<char> = stages
@@ -235,6 +248,7 @@ impl Prefilter {
         let non_ascii = chars.iter().any(|c| !c.is_ascii());
         (!out.is_empty()).then_some(Self {
             stages: out,
+            finders,
             needles: Box::new(Needles::new()),
             chars,
             non_ascii,
@@ -275,22 +289,57 @@ impl Prefilter {
                 })
     }
 
-    /// Whether the raw line provably cannot match any stage.
+    /// Whether the raw line provably cannot match any stage (for a line not known to be valid
+    /// JSON: escapes and character references are searched for).
+    #[cfg(test)]
     pub fn skips(&self, line: &[u8], scratch: &mut Vec<u8>) -> bool {
+        // Escapes only matter when they could turn a skip into a wrong one.
+        self.absent(line, scratch)
+            && memmem::find(line, b"&#").is_none()
+            && !self.escapes_may_hide(line)
+    }
+
+    /// Whether `line` is certainly valid JSON (`jsonvalid`) that provably cannot match any
+    /// stage: what the reader skips unparsed. The validity walk also reports the escapes and
+    /// character references the decision needs, so they are not searched for separately.
+    pub fn skips_valid(&self, line: &[u8], scratch: &mut Vec<u8>) -> bool {
+        if !self.absent(line, scratch) {
+            return false;
+        }
+        match super::jsonvalid::scan(line) {
+            None => false,
+            Some(seen) => {
+                !seen.char_reference
+                    && !((seen.unicode_escape || seen.slash_escape) && self.escapes_may_hide(line))
+            }
+        }
+    }
+
+    /// Whether, for every stage, one of its literals is absent from the line and no
+    /// normaliser could introduce it.
+    fn absent(&self, line: &[u8], scratch: &mut Vec<u8>) -> bool {
         scratch.clear();
         scratch.extend(line.iter().map(u8::to_ascii_lowercase));
         let lower = &scratch[..];
         let mut trigger: Option<bool> = None;
         let mut has_trigger = || *trigger.get_or_insert_with(|| self.has_trigger(lower));
-        let absent = self.stages.iter().all(|lits| {
+        // Per distinct literal: found in the line (searched at most once).
+        let mut found: [Option<bool>; 16] = [None; 16];
+        let mut present = |i: usize| match found.get_mut(i) {
+            Some(slot) => *slot.get_or_insert_with(|| self.find(i, lower)),
+            None => self.find(i, lower),
+        };
+        self.stages.iter().all(|lits| {
             lits.iter().any(|lit| {
-                lit.finder.find(lower).is_none() && (!lit.needs_trigger || !has_trigger())
+                !present(lit.finder) && (!lit.needs_trigger || !has_trigger())
             })
-        });
-        // Escapes only matter when they could turn a skip into a wrong one.
-        absent
-            && self.needles.char_reference.find(line).is_none()
-            && !self.escapes_may_hide(line)
+        })
+    }
+
+    fn find(&self, finder: usize, lower: &[u8]) -> bool {
+        self.finders
+            .get(finder)
+            .map_or(true, |(_, f)| f.find(lower).is_some())
     }
 
     /// Whether the (lower-cased) line holds a trigger. Codes must not sit inside a longer
