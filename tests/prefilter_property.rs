@@ -593,6 +593,18 @@ fn result_view(m: &Match) -> Result_ {
 /// Runs the case over `bytes`, pushed in pieces of the sizes in `cuts` (cycled; 0 is an empty
 /// push).
 fn run(case: &Case, format: Format, prefilter: bool, bytes: &[u8], cuts: &[usize]) -> Outcome {
+    run_named("gen.ndjson", case, format, prefilter, bytes, cuts).0
+}
+
+/// [`run`] for a file named `name`; also the results as the CLI prints them.
+fn run_named(
+    name: &str,
+    case: &Case,
+    format: Format,
+    prefilter: bool,
+    bytes: &[u8],
+    cuts: &[usize],
+) -> (Outcome, Vec<Value>) {
     // Only empty pushes would never get through the input.
     let cuts = if cuts.iter().any(|&c| c > 0) {
         cuts
@@ -601,7 +613,7 @@ fn run(case: &Case, format: Format, prefilter: bool, bytes: &[u8], cuts: &[usize
     };
     let mut session = Session::new(options(case, format, prefilter)).expect("compiles");
     let mut out = Vec::new();
-    session.start_file("gen.ndjson", &mut out).expect("start");
+    session.start_file(name, &mut out).expect("start");
     let (mut at, mut i) = (0, 0);
     while at < bytes.len() {
         let cut = cuts
@@ -616,7 +628,28 @@ fn run(case: &Case, format: Format, prefilter: bool, bytes: &[u8], cuts: &[usize
     session.push(&[], &mut out).expect("empty push");
     session.finish(&mut out).expect("finish");
     let s = session.summary();
-    Outcome {
+    let printed = out
+        .iter()
+        .map(|m| {
+            let (keys, events) = result_view(m);
+            let events: Vec<Value> = events
+                .into_iter()
+                .map(|(missing, source, provenance)| {
+                    if missing {
+                        json!({"missing": true, "_source": {}})
+                    } else {
+                        json!({"_source": source, "_provenance": provenance})
+                    }
+                })
+                .collect();
+            if session.is_sequence() {
+                json!({"join_keys": keys, "events": events})
+            } else {
+                json!({ "events": events })
+            }
+        })
+        .collect();
+    let outcome = Outcome {
         results: out.iter().map(result_view).collect(),
         records: s.records_read,
         events: s.files.iter().map(|f| f.events).sum(),
@@ -625,7 +658,8 @@ fn run(case: &Case, format: Format, prefilter: bool, bytes: &[u8], cuts: &[usize
         matches: s.correlator.matches,
         error_count: s.input_error_count,
         errors: s.input_errors,
-    }
+    };
+    (outcome, printed)
 }
 
 /// What one comparison found: the pre-filtered counts (auto, exact) or what differed.
@@ -847,4 +881,50 @@ fn skipped_lines_are_checked_like_parsed_ones() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The CLI (pre-filter on, as users run it) and the library agree on a generated file: the same
+/// results line for line, and every unreadable record the library reports is on stderr.
+#[test]
+fn the_cli_agrees_with_the_library_on_a_generated_file() {
+    let corpus = corpus();
+    let case = &corpus.cases[0]; // the built-in rule: scheduled-task pairs among logon noise
+    let gaps: Vec<Damage> = DAMAGE
+        .iter()
+        .copied()
+        .filter(|d| !KNOWN_GAPS.contains(d))
+        .collect();
+    let mut input = generate(case, 7, &gaps);
+    for seed in 8..40 {
+        input.lines.extend(generate(case, seed, &gaps).lines);
+    }
+    let bytes = input.bytes();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("prefilter-property-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("gen.ndjson");
+    std::fs::write(&path, &bytes).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_eqlite"))
+        .arg("run")
+        .arg(&path)
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    let output = output.expect("the binary runs");
+    let name = path.to_string_lossy().into_owned();
+    let (library, printed) = run_named(&name, case, Format::Auto, true, &bytes, &[4096]);
+    assert!(library.prefiltered > 0 && library.error_count > 0 && !printed.is_empty());
+    let stdout: Vec<Value> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON lines"))
+        .collect();
+    assert_eq!(stdout, printed);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for problem in &library.errors {
+        assert!(
+            stderr.contains(&problem.message),
+            "{:?} not on stderr:\n{stderr}",
+            problem.message
+        );
+    }
+    assert_eq!(output.status.code(), Some(1), "unreadable records exit 1");
 }
