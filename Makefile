@@ -4,6 +4,8 @@
 #                http://127.0.0.1:8080/ (PORT=... to change)
 #   make test    install what is missing (Chromium included), then every check and test layer;
 #                fails if any layer ran zero tests
+#   make test-memory  issue 10's memory goals at the sizes it names (300 MB NDJSON, 200 MB
+#                _search response, streamed; release build), beyond make test's smaller inputs
 #   make fuzz    coverage-guided fuzzing of every parser, FUZZ_SECONDS (600) per target
 #   make build   only build: the native binary and pkg/dist/ (the npm package's generated half)
 #
@@ -25,7 +27,8 @@ LAYERS := native wasm js browser
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: help serve test build build-native build-wasm \
-        tools tools-rust tools-node tools-browser check test-native test-wasm test-js test-browser fuzz
+        tools tools-rust tools-node tools-browser check test-native test-wasm test-js test-browser fuzz \
+        test-memory
 
 help:
 	@sed -n '1,/^$$/p' Makefile
@@ -102,6 +105,10 @@ test-native:
 	scripts/layer.sh native cargo cargo test
 
 # Runs #[wasm_bindgen_test]s in Node through wasm-bindgen-test-runner (.cargo/config.toml).
+# Native peak RSS at issue 10's sizes (make test runs the same tests on smaller inputs in debug).
+test-memory:
+	cargo test --release --test integration cli_peak_memory -- --nocapture
+
 test-wasm:
 	scripts/layer.sh wasm cargo cargo test --target $(WASM_TARGET) --test wasm
 

@@ -16,6 +16,7 @@ mod lang;
 mod lang_conformance;
 mod lang_fuzz;
 mod parser;
+mod prefilter_property;
 mod props;
 mod seed_rule;
 mod session_view;

@@ -113,3 +113,64 @@ test('a large single-line _search response is read within 64 MiB', (t) => {
     assert.ok(mib <= 64, `${shell}: ${mib} MiB on a single-line _search response`);
   }
 });
+
+// Issue 10 at the sizes it names: 300 MB of bench-shaped NDJSON (scripts/bench-gen.py: 4624
+// noise, 4672, rare 4698/4699 pairs on 20 hosts) and a 200 MB single-line _search response,
+// generated inside the child as it pushes them (1 MiB chunks, never on disk) into the packed
+// engine: wasm linear memory stays within 64 MiB. (Native RSS at these sizes: tests/input_scaling.rs,
+// `make test-memory`.) EQLITE_MEMORY_MB scales both down for a quick run.
+function wasmStreamedPeak(kind, mb) {
+  const dist = join(repoRoot, 'pkg', 'dist');
+  const script = `
+    import { readFileSync } from 'node:fs';
+    import { initSync, Correlator } from ${JSON.stringify(join(dist, 'eqlite.js'))};
+    const wasm = initSync({ module: readFileSync(${JSON.stringify(join(dist, 'eqlite_bg.wasm'))}) });
+    const pad = 'This event is generated when a logon session is created. '.repeat(45);
+    const base = Date.UTC(2024, 4, 1);
+    function line(i) {
+      let s = Math.imul(i, 0x9E3779B1) >>> 0; s ^= s >>> 15; s = Math.imul(s, 0x85EBCA77) >>> 0; s ^= s >>> 13;
+      const host = 'WS' + String(s % 20).padStart(3, '0') + '.corp.example';
+      const roll = (s >>> 8) % 1000;
+      const [code, action, category] = roll < 2 ? [4698, 'scheduled-task-created', '["iam","configuration"]']
+        : roll < 4 ? [4699, 'scheduled-task-deleted', '["iam","configuration"]']
+        : roll < 54 ? [4672, 'logged-in-special', '["iam"]'] : [4624, 'logged-in', '["authentication"]'];
+      const user = 'user' + ((s >>> 16) % 97);
+      return '{"@timestamp":"' + new Date(base + i * 37).toISOString() + '","event":{"action":"' + action
+        + '","category":' + category + ',"code":"' + code + '","kind":"event","provider":"Microsoft-Windows-Security-Auditing"},'
+        + '"host":{"name":"' + host + '"},"message":"' + pad + '","user":{"name":"' + user + '"},"winlog":{"channel":"Security",'
+        + '"computer_name":"' + host + '","event_data":{"SubjectUserName":"' + user + '","TaskName":"\\\\\\\\Task' + ((s >>> 24) % 2)
+        + '"},"event_id":"' + code + '","record_id":"' + i + '"}}';
+    }
+    const kind = ${JSON.stringify(kind)}, target = ${mb} * 1e6;
+    const c = new Correlator({});
+    const enc = new TextEncoder();
+    let parts = [], pending = 0, fed = 0, results = 0;
+    const flush = () => { const r = c.push(enc.encode(parts.join(''))); results += r?.length ?? 0; fed += pending; parts = []; pending = 0; };
+    const emit = (s) => { parts.push(s); pending += s.length; if (pending >= 1 << 20) flush(); };
+    if (kind === 'search') emit('{"took":3,"timed_out":false,"_shards":{"total":1},"hits":{"total":{"value":1},"hits":[');
+    for (let i = 0; fed + pending < target; i += 1) {
+      if (kind === 'search') emit((i ? ',' : '') + '{"_index":"logs","_id":"' + i + '","_source":' + line(i) + '}');
+      else emit(line(i) + '\\n');
+    }
+    if (kind === 'search') emit(']}}');
+    flush();
+    const last = c.finish();
+    results += Array.isArray(last) ? last.length : (last?.results?.length ?? 0);
+    console.log(JSON.stringify({ fed, results, mib: wasm.memory.buffer.byteLength / (1 << 20) }));
+  `;
+  const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  assert.equal(out.status, 0, out.stderr);
+  return JSON.parse(out.stdout.trim().split('\n').pop());
+}
+
+test('wasm linear memory stays within 64 MiB on 300 MB of NDJSON and a 200 MB single-line _search response', (t) => {
+  const scale = Number(process.env.EQLITE_MEMORY_MB ?? 0);
+  for (const [kind, mb] of [['ndjson', scale || 300], ['search', scale || 200]]) {
+    const started = Date.now();
+    const { fed, results, mib } = wasmStreamedPeak(kind, mb);
+    t.diagnostic(`wasm, streamed ${kind} of ${(fed / 1e6).toFixed(0)} MB: linear memory ${mib.toFixed(1)} MiB, ${results} results (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    assert.ok(fed >= mb * 1e6 * 0.99, `fed only ${fed} bytes`);
+    if (kind === 'ndjson') assert.ok(results > 0, 'some scheduled-task pairs match');
+    assert.ok(mib <= 64, `wasm linear memory ${mib} MiB on ${kind} of ${fed} bytes`);
+  }
+});
