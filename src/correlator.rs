@@ -484,6 +484,10 @@ impl Correlator {
                     .and_then(SortValue::from_json),
                 input,
             };
+            // Its fields are read: until it is released and matched (in batch mode, the end
+            // of the input), only its text is needed.
+            let mut event = event;
+            event.freeze();
             let item = Classified {
                 event: Arc::new(event),
                 stages,
