@@ -10,11 +10,13 @@
 
 use super::ctx::{Ctx, Loc};
 use super::evtx_recover::{self, CHUNK_MAGIC, MIN_RECORD};
+use super::evtx_probe;
 use super::format::Format;
+use super::prefilter::Prefilter;
 use super::tools::evtx_event;
 use crate::event::Event;
 use evtx::{EvtxChunk, EvtxChunkData, ParserSettings};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 const FILE_HEADER: usize = 4096;
@@ -30,16 +32,30 @@ pub(crate) struct EvtxLayer {
     offset: u64,
     chunk_no: u64,
     settings: Arc<ParserSettings>,
+    /// The literal pre-filter (mapped mode only; see `Worker::skip`).
+    prefilter: Option<Prefilter>,
+    /// Whole chunks cut from the stream but not read yet (data, offset, chunk number): natively
+    /// they are read a batch at a time on several threads.
+    pending: Vec<(Vec<u8>, u64, u64)>,
 }
 
+/// Chunks gathered before they are read in parallel (native only).
+#[cfg(not(target_arch = "wasm32"))]
+const BATCH: usize = 6;
+#[cfg(target_arch = "wasm32")]
+const BATCH: usize = 1;
+
 impl EvtxLayer {
-    pub fn new() -> Self {
+    /// `prefilter` must be a mapped-mode one (not `--format ndjson`'s exact mode).
+    pub fn new(prefilter: Option<Prefilter>) -> Self {
         Self {
             buf: Vec::new(),
             header_done: false,
             offset: 0,
             chunk_no: 0,
             settings: Arc::new(ParserSettings::new().validate_checksums(true)),
+            prefilter,
+            pending: Vec::new(),
         }
     }
 
@@ -50,6 +66,7 @@ impl EvtxLayer {
 
     pub fn finish(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
         self.drain(ctx, out);
+        self.flush(ctx, out);
         if !self.header_done && !self.buf.is_empty() {
             ctx.records += 1;
             ctx.error(
@@ -62,7 +79,10 @@ impl EvtxLayer {
             let offset = self.offset;
             self.offset += data.len() as u64;
             self.chunk_no += 1;
-            self.recover(data, offset, Damage::Truncated, ctx, out);
+            let done = self
+                .worker()
+                .recover(data, offset, self.chunk_no, Damage::Truncated);
+            done.apply(ctx, out);
         }
         self.buf.clear();
     }
@@ -72,6 +92,14 @@ impl EvtxLayer {
             line: None,
             record: None,
             offset: Some(self.offset),
+        }
+    }
+
+    fn worker(&self) -> Worker<'_> {
+        Worker {
+            settings: &self.settings,
+            prefilter: self.prefilter.as_ref(),
+            scratch: Vec::new(),
         }
     }
 
@@ -97,28 +125,151 @@ impl EvtxLayer {
             let offset = self.offset;
             self.offset += CHUNK as u64;
             self.chunk_no += 1;
-            self.chunk(data, offset, ctx, out);
+            self.pending.push((data, offset, self.chunk_no));
+            if self.pending.len() >= BATCH {
+                self.flush(ctx, out);
+            }
         }
     }
 
-    fn chunk(&mut self, data: Vec<u8>, offset: u64, ctx: &mut Ctx, out: &mut Vec<Event>) {
-        if data.iter().all(|&b| b == 0) {
-            return; // Preallocated, never-used chunk.
+    /// Reads the pending chunks and hands their events and errors on in stream order.
+    fn flush(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        let pending = std::mem::take(&mut self.pending);
+        for done in self.read_chunks(pending) {
+            done.apply(ctx, out);
         }
-        let n = self.chunk_no;
+    }
+
+    /// Reads chunks one after the other.
+    #[cfg(target_arch = "wasm32")]
+    fn read_chunks(&self, pending: Vec<(Vec<u8>, u64, u64)>) -> Vec<ChunkOut> {
+        let mut worker = self.worker();
+        pending
+            .into_iter()
+            .map(|(data, offset, n)| worker.chunk(data, offset, n))
+            .collect()
+    }
+
+    /// Reads chunks on up to `available_parallelism` threads, each taking a run of consecutive
+    /// chunks; the results come back in stream order, so they are the same as read one by one.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn read_chunks(&self, pending: Vec<(Vec<u8>, u64, u64)>) -> Vec<ChunkOut> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .clamp(1, 4)
+            .min(pending.len());
+        if threads <= 1 {
+            let mut worker = self.worker();
+            return pending
+                .into_iter()
+                .map(|(data, offset, n)| worker.chunk(data, offset, n))
+                .collect();
+        }
+        let per = pending.len().div_ceil(threads);
+        let groups: Vec<&[(Vec<u8>, u64, u64)]> = pending.chunks(per).collect();
+        // Each thread copies its chunks out (a few microseconds a chunk), so that a thread
+        // which cannot be started leaves its chunks to this one.
+        let read_group = |group: &[(Vec<u8>, u64, u64)]| -> Vec<ChunkOut> {
+            let mut worker = self.worker();
+            group
+                .iter()
+                .map(|(data, offset, n)| worker.chunk(data.clone(), *offset, *n))
+                .collect()
+        };
+        std::thread::scope(|scope| {
+            let (last, others) = match groups.split_last() {
+                Some((last, others)) => (*last, others),
+                None => (&[][..], &[][..]),
+            };
+            let handles: Vec<_> = others
+                .iter()
+                .map(|group| {
+                    let group = *group;
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, move || read_group(group))
+                        .map_err(|_| group)
+                })
+                .collect();
+            let mine = read_group(last);
+            let mut all = Vec::new();
+            for handle in handles {
+                match handle {
+                    Ok(h) => match h.join() {
+                        Ok(done) => all.extend(done),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    },
+                    Err(group) => all.extend(read_group(group)),
+                }
+            }
+            all.extend(mine);
+            all
+        })
+    }
+}
+
+/// What reading one chunk produced, handed on to the reader's state in stream order.
+#[derive(Debug, Default)]
+struct ChunkOut {
+    records: u64,
+    prefiltered: u64,
+    /// Pre-filtered records that would have mapped to an event (none of them Sysmon's), and
+    /// how many of those would have had a `@timestamp` (see `Ctx::skipped_events`).
+    skipped_events: u64,
+    skipped_eventlike: u64,
+    errors: Vec<(Loc, String)>,
+    /// Mapped documents, where they were, and whether they were recovered.
+    events: Vec<(Map<String, Value>, Loc, bool)>,
+}
+
+impl ChunkOut {
+    fn apply(self, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        ctx.records += self.records;
+        ctx.prefiltered += self.prefiltered;
+        ctx.skipped_events += self.skipped_events;
+        ctx.eventlike += self.skipped_eventlike;
+        for (loc, reason) in self.errors {
+            ctx.error(loc, reason);
+        }
+        for (doc, loc, recovered) in self.events {
+            let before = out.len();
+            ctx.emit(doc, loc, out);
+            if recovered {
+                for event in out.get_mut(before..).into_iter().flatten() {
+                    event.provenance_mut().recovered = true;
+                }
+            }
+        }
+    }
+}
+
+/// Reads chunks on one thread.
+#[derive(Debug)]
+struct Worker<'a> {
+    settings: &'a Arc<ParserSettings>,
+    prefilter: Option<&'a Prefilter>,
+    /// The pre-filter's lower-cased copy of a record.
+    scratch: Vec<u8>,
+}
+
+impl Worker<'_> {
+    fn chunk(&mut self, data: Vec<u8>, offset: u64, n: u64) -> ChunkOut {
+        let mut done = ChunkOut::default();
+        if data.iter().all(|&b| b == 0) {
+            return done; // Preallocated, never-used chunk.
+        }
         if !data.starts_with(CHUNK_MAGIC) {
             let why = "its ElfChnk signature is missing".to_string();
-            return self.recover(data, offset, Damage::Corrupt(why), ctx, out);
+            return self.recover(data, offset, n, Damage::Corrupt(why));
         }
         let mut chunk_data = match EvtxChunkData::new(data, false) {
             Ok(c) => c,
             Err(e) => {
-                ctx.records += 1;
-                ctx.error(
+                done.records += 1;
+                done.errors.push((
                     chunk_loc(offset),
                     format!("EVTX chunk {n} is corrupt ({e}); its records are skipped"),
-                );
-                return;
+                ));
+                return done;
             }
         };
         let damage = if !chunk_data.validate_header_checksum() {
@@ -130,7 +281,7 @@ impl EvtxLayer {
         };
         if let Some(why) = damage {
             let data = std::mem::take(&mut chunk_data.data);
-            return self.recover(data, offset, Damage::Corrupt(why.to_string()), ctx, out);
+            return self.recover(data, offset, n, Damage::Corrupt(why.to_string()));
         }
         let (first, last) = (
             chunk_data.header.first_event_record_number,
@@ -141,45 +292,42 @@ impl EvtxLayer {
             Ok(mut chunk) => {
                 let mut errors = Vec::new();
                 let (read, unreadable) =
-                    self.records(&mut chunk, offset, None, &mut errors, ctx, out);
-                for (loc, reason) in errors {
-                    ctx.error(loc, reason);
-                }
+                    self.records(&mut chunk, offset, n, None, &mut errors, &mut done);
+                done.errors.append(&mut errors);
                 // A damaged record header ends the crate's walk early: say how many were lost.
                 let seen = read + unreadable;
                 if seen < expected {
                     let lost = expected - seen;
-                    ctx.records += lost;
-                    ctx.error(
+                    done.records += lost;
+                    done.errors.push((
                         chunk_loc(offset),
                         format!(
                             "EVTX chunk {n}: {lost} of its {expected} records could not be read \
                              (damaged record header); the chunk's other records were read"
                         ),
-                    );
+                    ));
                 }
-                return;
+                return done;
             }
             Err(e) => e.to_string(),
         };
         let data = std::mem::take(&mut chunk_data.data);
         let why = format!("it cannot be parsed: {parse_error}");
-        self.recover(data, offset, Damage::Corrupt(why), ctx, out);
+        self.recover(data, offset, n, Damage::Corrupt(why))
     }
 
-    /// Emits a parsed chunk's records and collects its record errors; returns how many were
-    /// read and how many were not. `recovered` (the framed records of a damaged chunk) marks
-    /// them as recovered.
+    /// Maps a parsed chunk's records into `done` and collects its record errors in `errors`;
+    /// returns how many were read and how many were not. `recovered` (the framed records of a
+    /// damaged chunk) marks them as recovered.
     fn records(
         &mut self,
         chunk: &mut EvtxChunk<'_>,
         offset: u64,
+        n: u64,
         recovered: Option<&[evtx_recover::Framed]>,
         errors: &mut Vec<(Loc, String)>,
-        ctx: &mut Ctx,
-        out: &mut Vec<Event>,
+        done: &mut ChunkOut,
     ) -> (u64, u64) {
-        let n = self.chunk_no;
         let data = chunk.data;
         // Where each record starts, to give an unreadable record its offset: the damaged
         // chunk's framing, or for a sound chunk a scan made at its first unreadable record.
@@ -189,7 +337,7 @@ impl EvtxLayer {
             // A record takes at least MIN_RECORD bytes, so a walk that yields more items than
             // fit in a chunk is going round: stop it, whatever the input.
             if read + unreadable >= RECORD_BUDGET {
-                ctx.records += 1;
+                done.records += 1;
                 errors.push((
                     chunk_loc(offset),
                     format!(
@@ -199,7 +347,7 @@ impl EvtxLayer {
                 ));
                 break;
             }
-            ctx.records += 1;
+            done.records += 1;
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
@@ -237,8 +385,24 @@ impl EvtxLayer {
                 record: Some(id),
                 offset: Some(offset + record.binxml_offset),
             };
-            let json = match record.into_json_value() {
-                Ok(j) => j.data,
+            // What `EvtxRecord::into_json_value` does, with the pre-filter between rendering
+            // and parsing.
+            let json = match record.into_json_bytes() {
+                Ok(bytes) => {
+                    if self.skip(&bytes.data, done) {
+                        read += 1;
+                        continue;
+                    }
+                    bytes.into_string_record().and_then(|text| {
+                        serde_json::from_str::<Value>(&text.data).map_err(|e| {
+                            evtx::err::EvtxError::from(evtx::err::SerializationError::from(e))
+                        })
+                    })
+                }
+                Err(e) => Err(e),
+            };
+            let json = match json {
+                Ok(j) => j,
                 Err(e) => {
                     unreadable += 1;
                     errors.push((
@@ -255,13 +419,7 @@ impl EvtxLayer {
             match mapped {
                 Ok(doc) => {
                     read += 1;
-                    let before = out.len();
-                    ctx.emit(doc, loc, out);
-                    if recovered.is_some() {
-                        for event in out.get_mut(before..).into_iter().flatten() {
-                            event.provenance_mut().recovered = true;
-                        }
-                    }
+                    done.events.push((doc, loc, recovered.is_some()));
                 }
                 Err(e) => {
                     unreadable += 1;
@@ -272,17 +430,29 @@ impl EvtxLayer {
         (read, unreadable)
     }
 
+    /// Whether a rendered record is skipped: the pre-filter proves it cannot match the query,
+    /// and `evtx_probe` proves it would map to an event without an error and is not Sysmon's
+    /// (so the reader's errors and notes are what they would be had it been mapped).
+    fn skip(&mut self, json: &[u8], done: &mut ChunkOut) -> bool {
+        let Some(filter) = self.prefilter else {
+            return false;
+        };
+        if !filter.skips(json, &mut self.scratch) {
+            return false;
+        }
+        let Some(eventlike) = evtx_probe::probe(json, &self.scratch) else {
+            return false;
+        };
+        done.prefiltered += 1;
+        done.skipped_events += 1;
+        done.skipped_eventlike += u64::from(eventlike);
+        true
+    }
+
     /// Reads what can be read of a chunk the normal path rejects (see `evtx_recover`) and
     /// reports what was lost, with offsets.
-    fn recover(
-        &mut self,
-        data: Vec<u8>,
-        offset: u64,
-        damage: Damage,
-        ctx: &mut Ctx,
-        out: &mut Vec<Event>,
-    ) {
-        let n = self.chunk_no;
+    fn recover(&mut self, data: Vec<u8>, offset: u64, n: u64, damage: Damage) -> ChunkOut {
+        let mut done = ChunkOut::default();
         let len = data.len();
         let truncated = matches!(damage, Damage::Truncated);
         let prepared = evtx_recover::prepare(data, truncated);
@@ -294,7 +464,7 @@ impl EvtxLayer {
                 Ok(mut chunk) => {
                     let framed = Some(prepared.framed.as_slice());
                     (read, unreadable) =
-                        self.records(&mut chunk, offset, framed, &mut errors, ctx, out);
+                        self.records(&mut chunk, offset, n, framed, &mut errors, &mut done);
                 }
                 Err(e) => parse_error = Some(e.to_string()),
             }
@@ -345,11 +515,10 @@ impl EvtxLayer {
             reason.push_str(&format!(" (the chunk cannot be parsed: {e})"));
         }
         // The chunk's account first: it may be all a capped error list keeps.
-        ctx.records += lost.max(1);
-        ctx.error(chunk_loc(offset), reason);
-        for (loc, reason) in errors {
-            ctx.error(loc, reason);
-        }
+        done.records += lost.max(1);
+        done.errors.push((chunk_loc(offset), reason));
+        done.errors.append(&mut errors);
+        done
     }
 }
 

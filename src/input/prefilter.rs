@@ -145,6 +145,35 @@ pub(crate) struct Prefilter {
     chars: Vec<char>,
     /// Some literal has a non-ASCII character.
     non_ascii: bool,
+    /// Built for documents that are the lines themselves (`--format ndjson`).
+    exact: bool,
+    /// Searchers for the fixed strings `skips` looks for, built once.
+    fixed: std::sync::Arc<Fixed>,
+}
+
+/// Searchers for the fixed strings of `Prefilter::skips`.
+#[derive(Debug, Clone)]
+struct Fixed {
+    char_ref: memmem::Finder<'static>,
+    u_escape: memmem::Finder<'static>,
+    slash_escape: memmem::Finder<'static>,
+    scheduled_task: memmem::Finder<'static>,
+    triggers: Vec<(memmem::Finder<'static>, std::ops::RangeInclusive<u8>)>,
+}
+
+impl Fixed {
+    fn new() -> Self {
+        Self {
+            char_ref: memmem::Finder::new(b"&#"),
+            u_escape: memmem::Finder::new(b"\\u"),
+            slash_escape: memmem::Finder::new(b"\\/"),
+            scheduled_task: memmem::Finder::new(b"scheduledtask"),
+            triggers: TRIGGER_PREFIXES
+                .iter()
+                .map(|(prefix, last)| (memmem::Finder::new(prefix).into_owned(), last.clone()))
+                .collect(),
+        }
+    }
 }
 
 fn json_escaped_lower(lit: &str) -> Vec<u8> {
@@ -209,7 +238,14 @@ impl Prefilter {
             stages: out,
             chars,
             non_ascii,
+            exact,
+            fixed: std::sync::Arc::new(Fixed::new()),
         })
+    }
+
+    /// Whether it was built for documents that are the lines themselves.
+    pub fn is_exact(&self) -> bool {
+        self.exact
     }
 
     /// Whether a JSON escape in the line could stand for a character of some literal. Only
@@ -226,9 +262,13 @@ impl Prefilter {
                 % 2
                 == 0
         };
-        let slash = self.chars.contains(&'/') && memmem::find_iter(line, b"\\/").any(escaped);
+        let slash =
+            self.chars.contains(&'/') && self.fixed.slash_escape.find_iter(line).any(escaped);
         slash
-            || memmem::find_iter(line, b"\\u")
+            || self
+                .fixed
+                .u_escape
+                .find_iter(line)
                 .filter(|&p| escaped(p))
                 .any(|pos| {
                     let hex = line
@@ -248,32 +288,32 @@ impl Prefilter {
         scratch.extend(line.iter().map(u8::to_ascii_lowercase));
         let lower = &scratch[..];
         let mut trigger: Option<bool> = None;
-        let mut has_trigger = || *trigger.get_or_insert_with(|| has_trigger(lower));
+        let mut has_trigger = || *trigger.get_or_insert_with(|| self.has_trigger(lower));
         let absent = self.stages.iter().all(|lits| {
             lits.iter().any(|lit| {
                 lit.finder.find(lower).is_none() && (!lit.needs_trigger || !has_trigger())
             })
         });
         // Escapes only matter when they could turn a skip into a wrong one.
-        absent && memmem::find(line, b"&#").is_none() && !self.escapes_may_hide(line)
+        absent && self.fixed.char_ref.find(line).is_none() && !self.escapes_may_hide(line)
     }
-}
 
-/// Whether the (lower-cased) line holds a trigger. Codes must not sit inside a longer number
-/// (an event code is delimited by non-digits in every encoding: `"4698"`, `:4698,`,
-/// `<EventID>4698<`, `EventCode=4698\r`).
-fn has_trigger(lower: &[u8]) -> bool {
-    let code = TRIGGER_PREFIXES.iter().any(|(prefix, last)| {
-        memmem::find_iter(lower, prefix).any(|i| {
-            let before = i.checked_sub(1).and_then(|j| lower.get(j));
-            let digit = lower.get(i + 3);
-            let after = lower.get(i + 4);
-            !before.is_some_and(u8::is_ascii_digit)
-                && digit.is_some_and(|d| last.contains(d))
-                && !after.is_some_and(u8::is_ascii_digit)
-        })
-    });
-    code || memmem::find(lower, b"scheduledtask").is_some()
+    /// Whether the (lower-cased) line holds a trigger. Codes must not sit inside a longer number
+    /// (an event code is delimited by non-digits in every encoding: `"4698"`, `:4698,`,
+    /// `<EventID>4698<`, `EventCode=4698\r`).
+    fn has_trigger(&self, lower: &[u8]) -> bool {
+        let code = self.fixed.triggers.iter().any(|(prefix, last)| {
+            prefix.find_iter(lower).any(|i| {
+                let before = i.checked_sub(1).and_then(|j| lower.get(j));
+                let digit = lower.get(i + 3);
+                let after = lower.get(i + 4);
+                !before.is_some_and(u8::is_ascii_digit)
+                    && digit.is_some_and(|d| last.contains(d))
+                    && !after.is_some_and(u8::is_ascii_digit)
+            })
+        });
+        code || self.fixed.scheduled_task.find(lower).is_some()
+    }
 }
 
 #[cfg(test)]
