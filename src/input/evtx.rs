@@ -53,7 +53,12 @@ impl EvtxLayer {
             header_done: false,
             offset: 0,
             chunk_no: 0,
-            settings: Arc::new(ParserSettings::new().validate_checksums(true)),
+            // Compact JSON: the same values, less text to render and read.
+            settings: Arc::new(
+                ParserSettings::new()
+                    .validate_checksums(true)
+                    .indent(false),
+            ),
             prefilter,
             pending: Vec::new(),
         }
@@ -154,10 +159,14 @@ impl EvtxLayer {
     /// chunks; the results come back in stream order, so they are the same as read one by one.
     #[cfg(not(target_arch = "wasm32"))]
     fn read_chunks(&self, pending: Vec<(Vec<u8>, u64, u64)>) -> Vec<ChunkOut> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .clamp(1, 4)
-            .min(pending.len());
+        // Asked once: on Linux the answer reads cgroup files.
+        static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        let threads = *THREADS.get_or_init(|| {
+            std::thread::available_parallelism()
+                .map_or(1, std::num::NonZeroUsize::get)
+                .clamp(1, 4)
+        });
+        let threads = threads.min(pending.len());
         if threads <= 1 {
             let mut worker = self.worker();
             return pending
