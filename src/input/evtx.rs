@@ -18,6 +18,8 @@ use crate::event::Event;
 use evtx::{EvtxChunk, EvtxChunkData, ParserSettings};
 use serde_json::{Map, Value};
 use std::sync::Arc;
+#[cfg(not(target_arch = "wasm32"))]
+use std::sync::Mutex;
 
 const FILE_HEADER: usize = 4096;
 const CHUNK: usize = 65536;
@@ -36,7 +38,7 @@ pub(crate) struct EvtxLayer {
     prefilter: Option<Prefilter>,
     /// Whole chunks cut from the stream but not read yet (data, offset, chunk number): natively
     /// they are read a batch at a time on several threads.
-    pending: Vec<(Vec<u8>, u64, u64)>,
+    pending: Vec<Pending>,
 }
 
 /// Chunks gathered before they are read in parallel (native only).
@@ -78,7 +80,7 @@ impl EvtxLayer {
                 self.loc(),
                 "EVTX file ends inside its 4 KiB file header (truncated)",
             );
-        } else if self.buf.iter().any(|&b| b != 0) {
+        } else if !all_zero(&self.buf) {
             // The records wholly before the cut are still there: recover them.
             let data = std::mem::take(&mut self.buf);
             let offset = self.offset;
@@ -126,7 +128,9 @@ impl EvtxLayer {
             self.header_done = true;
         }
         while self.buf.len() >= CHUNK {
-            let data: Vec<u8> = self.buf.drain(..CHUNK).collect();
+            // The rest moves to a new buffer; the chunk keeps this one (no copy of it).
+            let rest = self.buf.split_off(CHUNK);
+            let data = std::mem::replace(&mut self.buf, rest);
             let offset = self.offset;
             self.offset += CHUNK as u64;
             self.chunk_no += 1;
@@ -147,7 +151,7 @@ impl EvtxLayer {
 
     /// Reads chunks one after the other.
     #[cfg(target_arch = "wasm32")]
-    fn read_chunks(&self, pending: Vec<(Vec<u8>, u64, u64)>) -> Vec<ChunkOut> {
+    fn read_chunks(&self, pending: Vec<Pending>) -> Vec<ChunkOut> {
         let mut worker = self.worker();
         pending
             .into_iter()
@@ -158,7 +162,7 @@ impl EvtxLayer {
     /// Reads chunks on up to `available_parallelism` threads, each taking a run of consecutive
     /// chunks; the results come back in stream order, so they are the same as read one by one.
     #[cfg(not(target_arch = "wasm32"))]
-    fn read_chunks(&self, pending: Vec<(Vec<u8>, u64, u64)>) -> Vec<ChunkOut> {
+    fn read_chunks(&self, pending: Vec<Pending>) -> Vec<ChunkOut> {
         // Asked once: on Linux the answer reads cgroup files.
         static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
         let threads = *THREADS.get_or_init(|| {
@@ -175,31 +179,38 @@ impl EvtxLayer {
                 .collect();
         }
         let per = pending.len().div_ceil(threads);
-        let groups: Vec<&[(Vec<u8>, u64, u64)]> = pending.chunks(per).collect();
-        // Each thread copies its chunks out (a few microseconds a chunk), so that a thread
-        // which cannot be started leaves its chunks to this one.
-        let read_group = |group: &[(Vec<u8>, u64, u64)]| -> Vec<ChunkOut> {
+        // Each group sits in a slot its thread empties first, so that the chunks of a thread
+        // which cannot be started are still there for this one.
+        let mut slots: Vec<Mutex<Vec<Pending>>> = Vec::new();
+        let mut rest = pending.into_iter().peekable();
+        while rest.peek().is_some() {
+            slots.push(Mutex::new(rest.by_ref().take(per).collect()));
+        }
+        let take = |slot: &Mutex<Vec<Pending>>| match slot.lock() {
+            Ok(mut group) => std::mem::take(&mut *group),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        };
+        let read_group = |group: Vec<Pending>| -> Vec<ChunkOut> {
             let mut worker = self.worker();
             group
-                .iter()
-                .map(|(data, offset, n)| worker.chunk(data.clone(), *offset, *n))
+                .into_iter()
+                .map(|(data, offset, n)| worker.chunk(data, offset, n))
                 .collect()
         };
         std::thread::scope(|scope| {
-            let (last, others) = match groups.split_last() {
-                Some((last, others)) => (*last, others),
-                None => (&[][..], &[][..]),
+            let (last, others) = match slots.split_last() {
+                Some((last, others)) => (Some(last), others),
+                None => (None, &[][..]),
             };
             let handles: Vec<_> = others
                 .iter()
-                .map(|group| {
-                    let group = *group;
+                .map(|slot| {
                     std::thread::Builder::new()
-                        .spawn_scoped(scope, move || read_group(group))
-                        .map_err(|_| group)
+                        .spawn_scoped(scope, move || read_group(take(slot)))
+                        .map_err(|_| slot)
                 })
                 .collect();
-            let mine = read_group(last);
+            let mine = last.map(|slot| read_group(take(slot))).unwrap_or_default();
             let mut all = Vec::new();
             for handle in handles {
                 match handle {
@@ -207,7 +218,7 @@ impl EvtxLayer {
                         Ok(done) => all.extend(done),
                         Err(panic) => std::panic::resume_unwind(panic),
                     },
-                    Err(group) => all.extend(read_group(group)),
+                    Err(slot) => all.extend(read_group(take(slot))),
                 }
             }
             all.extend(mine);
@@ -215,6 +226,9 @@ impl EvtxLayer {
         })
     }
 }
+
+/// A whole chunk waiting to be read: its bytes, offset and number.
+type Pending = (Vec<u8>, u64, u64);
 
 /// What reading one chunk produced, handed on to the reader's state in stream order.
 #[derive(Debug, Default)]
@@ -263,7 +277,7 @@ struct Worker<'a> {
 impl Worker<'_> {
     fn chunk(&mut self, data: Vec<u8>, offset: u64, n: u64) -> ChunkOut {
         let mut done = ChunkOut::default();
-        if data.iter().all(|&b| b == 0) {
+        if all_zero(&data) {
             return done; // Preallocated, never-used chunk.
         }
         if !data.starts_with(CHUNK_MAGIC) {
@@ -562,6 +576,12 @@ enum Damage {
 
 /// Items one pass over a chunk may yield: a record takes at least `MIN_RECORD` bytes.
 const RECORD_BUDGET: u64 = (CHUNK / MIN_RECORD) as u64 + 1;
+
+/// Whether every byte is zero (a block at a time, so the check vectorises).
+fn all_zero(data: &[u8]) -> bool {
+    data.chunks(256)
+        .all(|block| block.iter().fold(0u8, |acc, &b| acc | b) == 0)
+}
 
 fn chunk_loc(offset: u64) -> Loc {
     Loc {

@@ -72,18 +72,31 @@ struct Unsure;
 
 type Res<T> = Result<T, Unsure>;
 
-/// The bytes that end a run of plain string characters: `"`, `\\` and control characters.
-const STRING_STOP: [bool; 256] = {
-    let mut stop = [false; 256];
-    let mut c = 0;
-    while c < 0x20 {
-        stop[c] = true;
-        c += 1;
+/// Where the run of plain string characters from `i` ends: at a quote, a backslash, a control
+/// character or the end. Eight bytes at a time while none of them stops it.
+fn skip_plain(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    while let Some(word) = b.get(i..i + 8) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let w = u64::from_ne_bytes(bytes);
+        // The classic "has a zero byte" / "has a byte less than n" tests (exact, n <= 128).
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        let stops = (quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (w.wrapping_sub(ONES * 0x20) & !w);
+        if stops & HIGH != 0 {
+            break;
+        }
+        i += 8;
     }
-    stop[b'"' as usize] = true;
-    stop[b'\\' as usize] = true;
-    stop
-};
+    while b.get(i).is_some_and(|&c| c >= 0x20 && c != b'"' && c != b'\\') {
+        i += 1;
+    }
+    i
+}
 
 /// Nesting allowed (serde_json refuses past 128).
 const MAX_DEPTH: u32 = 100;
@@ -127,14 +140,7 @@ impl<'a> Parser<'a> {
         let start = self.i;
         let mut escaped = false;
         loop {
-            // To the next quote, backslash or control character.
-            while self
-                .b
-                .get(self.i)
-                .is_some_and(|&c| STRING_STOP.get(usize::from(c)) == Some(&false))
-            {
-                self.i += 1;
-            }
+            self.i = skip_plain(self.b, self.i);
             match self.bump().ok_or(Unsure)? {
                 b'"' => break,
                 b'\\' => {
@@ -748,6 +754,32 @@ mod tests {
             assert_eq!(fast, reference::probe(json.as_bytes(), lower.as_bytes()), "{json}");
         }
         fast
+    }
+
+    #[test]
+    fn plain_runs_end_where_a_byte_loop_ends_them() {
+        let naive = |b: &[u8], i: usize| {
+            (i..b.len())
+                .find(|&j| matches!(b[j], b'"' | b'\\' | 0..=0x1f))
+                .unwrap_or(b.len())
+        };
+        let mut text: Vec<u8> = Vec::new();
+        for n in 0..300u32 {
+            text.push(match n % 37 {
+                0 => b'"',
+                5 => b'\\',
+                11 => 0x1f,
+                13 => 0x7f,
+                17 => 0xff,
+                19 => 0x80,
+                23 => 0x20,
+                _ => b'a' + (n % 26) as u8,
+            });
+        }
+        for i in 0..text.len() {
+            assert_eq!(skip_plain(&text, i), naive(&text, i), "{i}");
+        }
+        assert_eq!(skip_plain(b"abcdefghijklmnop", 0), 16);
     }
 
     #[test]
