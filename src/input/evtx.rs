@@ -18,8 +18,6 @@ use crate::event::Event;
 use evtx::{EvtxChunk, EvtxChunkData, ParserSettings};
 use serde_json::{Map, Value};
 use std::sync::Arc;
-#[cfg(not(target_arch = "wasm32"))]
-use std::sync::Mutex;
 
 const FILE_HEADER: usize = 4096;
 const CHUNK: usize = 65536;
@@ -159,18 +157,12 @@ impl EvtxLayer {
             .collect()
     }
 
-    /// Reads chunks on up to `available_parallelism` threads, each taking a run of consecutive
-    /// chunks; the results come back in stream order, so they are the same as read one by one.
+    /// Reads chunks on this thread and up to three helper threads (as many as
+    /// `available_parallelism` allows), each taking a run of consecutive chunks; the results
+    /// come back in stream order, so they are the same as read one by one.
     #[cfg(not(target_arch = "wasm32"))]
     fn read_chunks(&self, pending: Vec<Pending>) -> Vec<ChunkOut> {
-        // Asked once: on Linux the answer reads cgroup files.
-        static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-        let threads = *THREADS.get_or_init(|| {
-            std::thread::available_parallelism()
-                .map_or(1, std::num::NonZeroUsize::get)
-                .clamp(1, 4)
-        });
-        let threads = threads.min(pending.len());
+        let threads = (helpers::count() + 1).min(pending.len());
         if threads <= 1 {
             let mut worker = self.worker();
             return pending
@@ -179,51 +171,106 @@ impl EvtxLayer {
                 .collect();
         }
         let per = pending.len().div_ceil(threads);
-        // Each group sits in a slot its thread empties first, so that the chunks of a thread
-        // which cannot be started are still there for this one.
-        let mut slots: Vec<Mutex<Vec<Pending>>> = Vec::new();
+        let mut groups: Vec<Vec<Pending>> = Vec::new();
         let mut rest = pending.into_iter().peekable();
         while rest.peek().is_some() {
-            slots.push(Mutex::new(rest.by_ref().take(per).collect()));
+            groups.push(rest.by_ref().take(per).collect());
         }
-        let take = |slot: &Mutex<Vec<Pending>>| match slot.lock() {
-            Ok(mut group) => std::mem::take(&mut *group),
-            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-        };
-        let read_group = |group: Vec<Pending>| -> Vec<ChunkOut> {
-            let mut worker = self.worker();
-            group
-                .into_iter()
-                .map(|(data, offset, n)| worker.chunk(data, offset, n))
-                .collect()
-        };
-        std::thread::scope(|scope| {
-            let (last, others) = match slots.split_last() {
-                Some((last, others)) => (Some(last), others),
-                None => (None, &[][..]),
-            };
-            let handles: Vec<_> = others
-                .iter()
-                .map(|slot| {
-                    std::thread::Builder::new()
-                        .spawn_scoped(scope, move || read_group(take(slot)))
-                        .map_err(|_| slot)
-                })
-                .collect();
-            let mine = last.map(|slot| read_group(take(slot))).unwrap_or_default();
-            let mut all = Vec::new();
-            for handle in handles {
-                match handle {
-                    Ok(h) => match h.join() {
-                        Ok(done) => all.extend(done),
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    },
-                    Err(slot) => all.extend(read_group(take(slot))),
+        let mine = groups.pop().unwrap_or_default();
+        let replies: Vec<_> = groups
+            .into_iter()
+            .enumerate()
+            .map(|(k, group)| {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let (settings, prefilter) = (self.settings.clone(), self.prefilter.clone());
+                let job: helpers::Job = Box::new(move || {
+                    // A panic (the crate's) is handed back, to go on from the reader's thread
+                    // as it would have had the chunks been read there.
+                    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let mut worker = Worker {
+                            settings: &settings,
+                            prefilter: prefilter.as_ref(),
+                            scratch: Vec::new(),
+                        };
+                        group
+                            .into_iter()
+                            .map(|(data, offset, n)| worker.chunk(data, offset, n))
+                            .collect::<Vec<ChunkOut>>()
+                    }));
+                    let _ = tx.send(done);
+                });
+                // A helper that is not there: the job runs here.
+                if let Err(job) = helpers::submit(k, job) {
+                    job();
                 }
+                rx
+            })
+            .collect();
+        let mine = {
+            let mut worker = self.worker();
+            mine.into_iter()
+                .map(|(data, offset, n)| worker.chunk(data, offset, n))
+                .collect::<Vec<_>>()
+        };
+        let mut all = Vec::new();
+        for rx in replies {
+            match rx.recv() {
+                Ok(Ok(done)) => all.extend(done),
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                // The job was dropped unrun (its helper is gone): its chunks are lost, which
+                // cannot be told apart from a crash, so go on as one.
+                Err(_) => std::panic::resume_unwind(Box::new("EVTX helper thread lost a job")),
             }
-            all.extend(mine);
-            all
+        }
+        all.extend(mine);
+        all
+    }
+}
+
+/// Helper threads that read EVTX chunks, started on first use and kept for the process (one
+/// per extra core, at most three). Jobs of one reader go to different helpers; readers on
+/// several threads share them (a helper runs its jobs in turn).
+#[cfg(not(target_arch = "wasm32"))]
+mod helpers {
+    use std::sync::mpsc::{channel, Sender};
+    use std::sync::OnceLock;
+
+    pub(super) type Job = Box<dyn FnOnce() + Send>;
+
+    fn senders() -> &'static [Sender<Job>] {
+        static HELPERS: OnceLock<Vec<Sender<Job>>> = OnceLock::new();
+        HELPERS.get_or_init(|| {
+            let cores = std::thread::available_parallelism()
+                .map_or(1, std::num::NonZeroUsize::get)
+                .clamp(1, 4);
+            (1..cores)
+                .filter_map(|k| {
+                    let (tx, rx) = channel::<Job>();
+                    std::thread::Builder::new()
+                        .name(format!("eqlite-evtx-{k}"))
+                        .spawn(move || {
+                            while let Ok(job) = rx.recv() {
+                                job();
+                            }
+                        })
+                        .ok()
+                        .map(|_| tx)
+                })
+                .collect()
         })
+    }
+
+    /// How many helpers there are.
+    pub(super) fn count() -> usize {
+        senders().len()
+    }
+
+    /// Queues `job` on helper `k`; gives it back when there is no such helper.
+    pub(super) fn submit(k: usize, job: Job) -> Result<(), Job> {
+        match senders().get(k) {
+            Some(tx) => tx.send(job).map_err(|e| e.0),
+            None => Err(job),
+        }
     }
 }
 
