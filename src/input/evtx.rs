@@ -9,8 +9,8 @@
 //! `System/EventRecordID`.
 
 use super::ctx::{Ctx, Loc};
-use super::evtx_recover::{self, CHUNK_MAGIC, MIN_RECORD};
 use super::evtx_probe;
+use super::evtx_recover::{self, CHUNK_MAGIC, MIN_RECORD};
 use super::format::Format;
 use super::prefilter::Prefilter;
 use super::tools::evtx_event;
@@ -54,11 +54,7 @@ impl EvtxLayer {
             offset: 0,
             chunk_no: 0,
             // Compact JSON: the same values, less text to render and read.
-            settings: Arc::new(
-                ParserSettings::new()
-                    .validate_checksums(true)
-                    .indent(false),
-            ),
+            settings: Arc::new(ParserSettings::new().validate_checksums(true).indent(false)),
             prefilter,
             pending: Vec::new(),
         }

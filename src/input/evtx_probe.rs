@@ -51,11 +51,12 @@ fn may_name_sysmon(lower: &[u8]) -> bool {
     let sysmon = SYSMON.get_or_init(|| memmem::Finder::new(b"sysmon"));
     let escape = ESCAPE.get_or_init(|| memmem::Finder::new(b"\\u00"));
     sysmon.find(lower).is_some()
-        || escape
-            .find_iter(lower)
-            .any(|at| lower.get(at + 4..at + 6).is_some_and(|h| LETTERS.contains(&h)))
+        || escape.find_iter(lower).any(|at| {
+            lower
+                .get(at + 4..at + 6)
+                .is_some_and(|h| LETTERS.contains(&h))
+        })
 }
-
 
 /// What `attr(System, "TimeCreated", "SystemTime")` finds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +93,10 @@ fn skip_plain(b: &[u8], mut i: usize) -> usize {
         }
         i += 8;
     }
-    while b.get(i).is_some_and(|&c| c >= 0x20 && c != b'"' && c != b'\\') {
+    while b
+        .get(i)
+        .is_some_and(|&c| c >= 0x20 && c != b'"' && c != b'\\')
+    {
         i += 1;
     }
     i
@@ -309,9 +313,7 @@ impl<'a> Parser<'a> {
         }
         let (mut event_id, mut time) = (false, None);
         self.object(depth, |p, key, escaped, d| match key {
-            _ if escaped || key.contains(&b'.') || key == b"TimeCreated_attributes" => {
-                Err(Unsure)
-            }
+            _ if escaped || key.contains(&b'.') || key == b"TimeCreated_attributes" => Err(Unsure),
             b"EventID" if !event_id => {
                 event_id = true;
                 p.scalar(d)
@@ -739,7 +741,6 @@ mod reference {
             d.deserialize_any(V)
         }
     }
-
 }
 
 #[cfg(test)]
@@ -751,7 +752,11 @@ mod tests {
         let lower = json.to_ascii_lowercase();
         let fast = probe(json.as_bytes(), lower.as_bytes());
         if fast.is_some() {
-            assert_eq!(fast, reference::probe(json.as_bytes(), lower.as_bytes()), "{json}");
+            assert_eq!(
+                fast,
+                reference::probe(json.as_bytes(), lower.as_bytes()),
+                "{json}"
+            );
         }
         fast
     }
