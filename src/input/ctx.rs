@@ -71,6 +71,10 @@ pub(crate) struct Ctx {
     pub eventlike: u64,
     /// Records the literal pre-filter skipped unparsed (they provably cannot match).
     pub prefiltered: u64,
+    /// Of those, the ones known to map to an event that is not Sysmon's (EVTX records are
+    /// checked before they are skipped), with the `eventlike` ones counted in `eventlike`: the
+    /// notes about the data count them as events.
+    pub skipped_events: u64,
     /// The `_index` of the Elasticsearch hit being unwrapped, if any.
     pub index: Option<Arc<str>>,
     /// Bytes the framers looked at (scanned for record boundaries or parsed), for the tests that
@@ -96,6 +100,7 @@ impl Ctx {
             sysmon: 0,
             eventlike: 0,
             prefiltered: 0,
+            skipped_events: 0,
             index: None,
             examined: 0,
         };

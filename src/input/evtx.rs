@@ -9,12 +9,14 @@
 //! `System/EventRecordID`.
 
 use super::ctx::{Ctx, Loc};
+use super::evtx_probe;
 use super::evtx_recover::{self, CHUNK_MAGIC, MIN_RECORD};
 use super::format::Format;
+use super::prefilter::Prefilter;
 use super::tools::evtx_event;
 use crate::event::Event;
 use evtx::{EvtxChunk, EvtxChunkData, ParserSettings};
-use serde_json::Value;
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 const FILE_HEADER: usize = 4096;
@@ -30,16 +32,31 @@ pub(crate) struct EvtxLayer {
     offset: u64,
     chunk_no: u64,
     settings: Arc<ParserSettings>,
+    /// The literal pre-filter (mapped mode only; see `Worker::skip`).
+    prefilter: Option<Prefilter>,
+    /// Whole chunks cut from the stream but not read yet (data, offset, chunk number): natively
+    /// they are read a batch at a time on several threads.
+    pending: Vec<Pending>,
 }
 
+/// Chunks gathered before they are read in parallel (native only).
+#[cfg(not(target_arch = "wasm32"))]
+const BATCH: usize = 6;
+#[cfg(target_arch = "wasm32")]
+const BATCH: usize = 1;
+
 impl EvtxLayer {
-    pub fn new() -> Self {
+    /// `prefilter` must be a mapped-mode one (not `--format ndjson`'s exact mode).
+    pub fn new(prefilter: Option<Prefilter>) -> Self {
         Self {
             buf: Vec::new(),
             header_done: false,
             offset: 0,
             chunk_no: 0,
-            settings: Arc::new(ParserSettings::new().validate_checksums(true)),
+            // Compact JSON: the same values, less text to render and read.
+            settings: Arc::new(ParserSettings::new().validate_checksums(true).indent(false)),
+            prefilter,
+            pending: Vec::new(),
         }
     }
 
@@ -50,19 +67,23 @@ impl EvtxLayer {
 
     pub fn finish(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
         self.drain(ctx, out);
+        self.flush(ctx, out);
         if !self.header_done && !self.buf.is_empty() {
             ctx.records += 1;
             ctx.error(
                 self.loc(),
                 "EVTX file ends inside its 4 KiB file header (truncated)",
             );
-        } else if self.buf.iter().any(|&b| b != 0) {
+        } else if !all_zero(&self.buf) {
             // The records wholly before the cut are still there: recover them.
             let data = std::mem::take(&mut self.buf);
             let offset = self.offset;
             self.offset += data.len() as u64;
             self.chunk_no += 1;
-            self.recover(data, offset, Damage::Truncated, ctx, out);
+            let done = self
+                .worker()
+                .recover(data, offset, self.chunk_no, Damage::Truncated);
+            done.apply(ctx, out);
         }
         self.buf.clear();
     }
@@ -72,6 +93,14 @@ impl EvtxLayer {
             line: None,
             record: None,
             offset: Some(self.offset),
+        }
+    }
+
+    fn worker(&self) -> Worker<'_> {
+        Worker {
+            settings: &self.settings,
+            prefilter: self.prefilter.as_ref(),
+            scratch: Vec::new(),
         }
     }
 
@@ -93,32 +122,220 @@ impl EvtxLayer {
             self.header_done = true;
         }
         while self.buf.len() >= CHUNK {
-            let data: Vec<u8> = self.buf.drain(..CHUNK).collect();
+            // The rest moves to a new buffer; the chunk keeps this one (no copy of it).
+            let rest = self.buf.split_off(CHUNK);
+            let data = std::mem::replace(&mut self.buf, rest);
             let offset = self.offset;
             self.offset += CHUNK as u64;
             self.chunk_no += 1;
-            self.chunk(data, offset, ctx, out);
+            self.pending.push((data, offset, self.chunk_no));
+            if self.pending.len() >= BATCH {
+                self.flush(ctx, out);
+            }
         }
     }
 
-    fn chunk(&mut self, data: Vec<u8>, offset: u64, ctx: &mut Ctx, out: &mut Vec<Event>) {
-        if data.iter().all(|&b| b == 0) {
-            return; // Preallocated, never-used chunk.
+    /// Reads the pending chunks and hands their events and errors on in stream order.
+    fn flush(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        let pending = std::mem::take(&mut self.pending);
+        for done in self.read_chunks(pending) {
+            done.apply(ctx, out);
         }
-        let n = self.chunk_no;
+    }
+
+    /// Reads chunks one after the other.
+    #[cfg(target_arch = "wasm32")]
+    fn read_chunks(&self, pending: Vec<Pending>) -> Vec<ChunkOut> {
+        let mut worker = self.worker();
+        pending
+            .into_iter()
+            .map(|(data, offset, n)| worker.chunk(data, offset, n))
+            .collect()
+    }
+
+    /// Reads chunks on this thread and up to three helper threads (as many as
+    /// `available_parallelism` allows), each taking a run of consecutive chunks; the results
+    /// come back in stream order, so they are the same as read one by one.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn read_chunks(&self, pending: Vec<Pending>) -> Vec<ChunkOut> {
+        let threads = (helpers::count() + 1).min(pending.len());
+        if threads <= 1 {
+            let mut worker = self.worker();
+            return pending
+                .into_iter()
+                .map(|(data, offset, n)| worker.chunk(data, offset, n))
+                .collect();
+        }
+        let per = pending.len().div_ceil(threads);
+        let mut groups: Vec<Vec<Pending>> = Vec::new();
+        let mut rest = pending.into_iter().peekable();
+        while rest.peek().is_some() {
+            groups.push(rest.by_ref().take(per).collect());
+        }
+        let mine = groups.pop().unwrap_or_default();
+        let replies: Vec<_> = groups
+            .into_iter()
+            .enumerate()
+            .map(|(k, group)| {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let (settings, prefilter) = (self.settings.clone(), self.prefilter.clone());
+                let job: helpers::Job = Box::new(move || {
+                    // A panic (the crate's) is handed back, to go on from the reader's thread
+                    // as it would have had the chunks been read there.
+                    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        let mut worker = Worker {
+                            settings: &settings,
+                            prefilter: prefilter.as_ref(),
+                            scratch: Vec::new(),
+                        };
+                        group
+                            .into_iter()
+                            .map(|(data, offset, n)| worker.chunk(data, offset, n))
+                            .collect::<Vec<ChunkOut>>()
+                    }));
+                    let _ = tx.send(done);
+                });
+                // A helper that is not there: the job runs here.
+                if let Err(job) = helpers::submit(k, job) {
+                    job();
+                }
+                rx
+            })
+            .collect();
+        let mine = {
+            let mut worker = self.worker();
+            mine.into_iter()
+                .map(|(data, offset, n)| worker.chunk(data, offset, n))
+                .collect::<Vec<_>>()
+        };
+        let mut all = Vec::new();
+        for rx in replies {
+            match rx.recv() {
+                Ok(Ok(done)) => all.extend(done),
+                Ok(Err(panic)) => std::panic::resume_unwind(panic),
+                // The job was dropped unrun (its helper is gone): its chunks are lost, which
+                // cannot be told apart from a crash, so go on as one.
+                Err(_) => std::panic::resume_unwind(Box::new("EVTX helper thread lost a job")),
+            }
+        }
+        all.extend(mine);
+        all
+    }
+}
+
+/// Helper threads that read EVTX chunks, started on first use and kept for the process (one
+/// per extra core, at most three). Jobs of one reader go to different helpers; readers on
+/// several threads share them (a helper runs its jobs in turn).
+#[cfg(not(target_arch = "wasm32"))]
+mod helpers {
+    use std::sync::mpsc::{channel, Sender};
+    use std::sync::OnceLock;
+
+    pub(super) type Job = Box<dyn FnOnce() + Send>;
+
+    fn senders() -> &'static [Sender<Job>] {
+        static HELPERS: OnceLock<Vec<Sender<Job>>> = OnceLock::new();
+        HELPERS.get_or_init(|| {
+            let cores = std::thread::available_parallelism()
+                .map_or(1, std::num::NonZeroUsize::get)
+                .clamp(1, 4);
+            (1..cores)
+                .filter_map(|k| {
+                    let (tx, rx) = channel::<Job>();
+                    std::thread::Builder::new()
+                        .name(format!("eqlite-evtx-{k}"))
+                        .spawn(move || {
+                            while let Ok(job) = rx.recv() {
+                                job();
+                            }
+                        })
+                        .ok()
+                        .map(|_| tx)
+                })
+                .collect()
+        })
+    }
+
+    /// How many helpers there are.
+    pub(super) fn count() -> usize {
+        senders().len()
+    }
+
+    /// Queues `job` on helper `k`; gives it back when there is no such helper.
+    pub(super) fn submit(k: usize, job: Job) -> Result<(), Job> {
+        match senders().get(k) {
+            Some(tx) => tx.send(job).map_err(|e| e.0),
+            None => Err(job),
+        }
+    }
+}
+
+/// A whole chunk waiting to be read: its bytes, offset and number.
+type Pending = (Vec<u8>, u64, u64);
+
+/// What reading one chunk produced, handed on to the reader's state in stream order.
+#[derive(Debug, Default)]
+struct ChunkOut {
+    records: u64,
+    prefiltered: u64,
+    /// Pre-filtered records that would have mapped to an event (none of them Sysmon's), and
+    /// how many of those would have had a `@timestamp` (see `Ctx::skipped_events`).
+    skipped_events: u64,
+    skipped_eventlike: u64,
+    errors: Vec<(Loc, String)>,
+    /// Mapped documents, where they were, and whether they were recovered.
+    events: Vec<(Map<String, Value>, Loc, bool)>,
+}
+
+impl ChunkOut {
+    fn apply(self, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        ctx.records += self.records;
+        ctx.prefiltered += self.prefiltered;
+        ctx.skipped_events += self.skipped_events;
+        ctx.eventlike += self.skipped_eventlike;
+        for (loc, reason) in self.errors {
+            ctx.error(loc, reason);
+        }
+        for (doc, loc, recovered) in self.events {
+            let before = out.len();
+            ctx.emit(doc, loc, out);
+            if recovered {
+                for event in out.get_mut(before..).into_iter().flatten() {
+                    event.provenance_mut().recovered = true;
+                }
+            }
+        }
+    }
+}
+
+/// Reads chunks on one thread.
+#[derive(Debug)]
+struct Worker<'a> {
+    settings: &'a Arc<ParserSettings>,
+    prefilter: Option<&'a Prefilter>,
+    /// The pre-filter's lower-cased copy of a record.
+    scratch: Vec<u8>,
+}
+
+impl Worker<'_> {
+    fn chunk(&mut self, data: Vec<u8>, offset: u64, n: u64) -> ChunkOut {
+        let mut done = ChunkOut::default();
+        if all_zero(&data) {
+            return done; // Preallocated, never-used chunk.
+        }
         if !data.starts_with(CHUNK_MAGIC) {
             let why = "its ElfChnk signature is missing".to_string();
-            return self.recover(data, offset, Damage::Corrupt(why), ctx, out);
+            return self.recover(data, offset, n, Damage::Corrupt(why));
         }
         let mut chunk_data = match EvtxChunkData::new(data, false) {
             Ok(c) => c,
             Err(e) => {
-                ctx.records += 1;
-                ctx.error(
+                done.records += 1;
+                done.errors.push((
                     chunk_loc(offset),
                     format!("EVTX chunk {n} is corrupt ({e}); its records are skipped"),
-                );
-                return;
+                ));
+                return done;
             }
         };
         let damage = if !chunk_data.validate_header_checksum() {
@@ -130,7 +347,7 @@ impl EvtxLayer {
         };
         if let Some(why) = damage {
             let data = std::mem::take(&mut chunk_data.data);
-            return self.recover(data, offset, Damage::Corrupt(why.to_string()), ctx, out);
+            return self.recover(data, offset, n, Damage::Corrupt(why.to_string()));
         }
         let (first, last) = (
             chunk_data.header.first_event_record_number,
@@ -141,45 +358,42 @@ impl EvtxLayer {
             Ok(mut chunk) => {
                 let mut errors = Vec::new();
                 let (read, unreadable) =
-                    self.records(&mut chunk, offset, None, &mut errors, ctx, out);
-                for (loc, reason) in errors {
-                    ctx.error(loc, reason);
-                }
+                    self.records(&mut chunk, offset, n, None, &mut errors, &mut done);
+                done.errors.append(&mut errors);
                 // A damaged record header ends the crate's walk early: say how many were lost.
                 let seen = read + unreadable;
                 if seen < expected {
                     let lost = expected - seen;
-                    ctx.records += lost;
-                    ctx.error(
+                    done.records += lost;
+                    done.errors.push((
                         chunk_loc(offset),
                         format!(
                             "EVTX chunk {n}: {lost} of its {expected} records could not be read \
                              (damaged record header); the chunk's other records were read"
                         ),
-                    );
+                    ));
                 }
-                return;
+                return done;
             }
             Err(e) => e.to_string(),
         };
         let data = std::mem::take(&mut chunk_data.data);
         let why = format!("it cannot be parsed: {parse_error}");
-        self.recover(data, offset, Damage::Corrupt(why), ctx, out);
+        self.recover(data, offset, n, Damage::Corrupt(why))
     }
 
-    /// Emits a parsed chunk's records and collects its record errors; returns how many were
-    /// read and how many were not. `recovered` (the framed records of a damaged chunk) marks
-    /// them as recovered.
+    /// Maps a parsed chunk's records into `done` and collects its record errors in `errors`;
+    /// returns how many were read and how many were not. `recovered` (the framed records of a
+    /// damaged chunk) marks them as recovered.
     fn records(
         &mut self,
         chunk: &mut EvtxChunk<'_>,
         offset: u64,
+        n: u64,
         recovered: Option<&[evtx_recover::Framed]>,
         errors: &mut Vec<(Loc, String)>,
-        ctx: &mut Ctx,
-        out: &mut Vec<Event>,
+        done: &mut ChunkOut,
     ) -> (u64, u64) {
-        let n = self.chunk_no;
         let data = chunk.data;
         // Where each record starts, to give an unreadable record its offset: the damaged
         // chunk's framing, or for a sound chunk a scan made at its first unreadable record.
@@ -189,7 +403,7 @@ impl EvtxLayer {
             // A record takes at least MIN_RECORD bytes, so a walk that yields more items than
             // fit in a chunk is going round: stop it, whatever the input.
             if read + unreadable >= RECORD_BUDGET {
-                ctx.records += 1;
+                done.records += 1;
                 errors.push((
                     chunk_loc(offset),
                     format!(
@@ -199,7 +413,7 @@ impl EvtxLayer {
                 ));
                 break;
             }
-            ctx.records += 1;
+            done.records += 1;
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
@@ -237,8 +451,24 @@ impl EvtxLayer {
                 record: Some(id),
                 offset: Some(offset + record.binxml_offset),
             };
-            let json = match record.into_json_value() {
-                Ok(j) => j.data,
+            // What `EvtxRecord::into_json_value` does, with the pre-filter between rendering
+            // and parsing.
+            let json = match record.into_json_bytes() {
+                Ok(bytes) => {
+                    if self.skip(&bytes.data, done) {
+                        read += 1;
+                        continue;
+                    }
+                    bytes.into_string_record().and_then(|text| {
+                        serde_json::from_str::<Value>(&text.data).map_err(|e| {
+                            evtx::err::EvtxError::from(evtx::err::SerializationError::from(e))
+                        })
+                    })
+                }
+                Err(e) => Err(e),
+            };
+            let json = match json {
+                Ok(j) => j,
                 Err(e) => {
                     unreadable += 1;
                     errors.push((
@@ -255,13 +485,7 @@ impl EvtxLayer {
             match mapped {
                 Ok(doc) => {
                     read += 1;
-                    let before = out.len();
-                    ctx.emit(doc, loc, out);
-                    if recovered.is_some() {
-                        for event in out.get_mut(before..).into_iter().flatten() {
-                            event.provenance_mut().recovered = true;
-                        }
-                    }
+                    done.events.push((doc, loc, recovered.is_some()));
                 }
                 Err(e) => {
                     unreadable += 1;
@@ -272,17 +496,29 @@ impl EvtxLayer {
         (read, unreadable)
     }
 
+    /// Whether a rendered record is skipped: the pre-filter proves it cannot match the query,
+    /// and `evtx_probe` proves it would map to an event without an error and is not Sysmon's
+    /// (so the reader's errors and notes are what they would be had it been mapped).
+    fn skip(&mut self, json: &[u8], done: &mut ChunkOut) -> bool {
+        let Some(filter) = self.prefilter else {
+            return false;
+        };
+        if !filter.skips(json, &mut self.scratch) {
+            return false;
+        }
+        let Some(eventlike) = evtx_probe::probe(json, &self.scratch) else {
+            return false;
+        };
+        done.prefiltered += 1;
+        done.skipped_events += 1;
+        done.skipped_eventlike += u64::from(eventlike);
+        true
+    }
+
     /// Reads what can be read of a chunk the normal path rejects (see `evtx_recover`) and
     /// reports what was lost, with offsets.
-    fn recover(
-        &mut self,
-        data: Vec<u8>,
-        offset: u64,
-        damage: Damage,
-        ctx: &mut Ctx,
-        out: &mut Vec<Event>,
-    ) {
-        let n = self.chunk_no;
+    fn recover(&mut self, data: Vec<u8>, offset: u64, n: u64, damage: Damage) -> ChunkOut {
+        let mut done = ChunkOut::default();
         let len = data.len();
         let truncated = matches!(damage, Damage::Truncated);
         let prepared = evtx_recover::prepare(data, truncated);
@@ -294,7 +530,7 @@ impl EvtxLayer {
                 Ok(mut chunk) => {
                     let framed = Some(prepared.framed.as_slice());
                     (read, unreadable) =
-                        self.records(&mut chunk, offset, framed, &mut errors, ctx, out);
+                        self.records(&mut chunk, offset, n, framed, &mut errors, &mut done);
                 }
                 Err(e) => parse_error = Some(e.to_string()),
             }
@@ -345,11 +581,10 @@ impl EvtxLayer {
             reason.push_str(&format!(" (the chunk cannot be parsed: {e})"));
         }
         // The chunk's account first: it may be all a capped error list keeps.
-        ctx.records += lost.max(1);
-        ctx.error(chunk_loc(offset), reason);
-        for (loc, reason) in errors {
-            ctx.error(loc, reason);
-        }
+        done.records += lost.max(1);
+        done.errors.push((chunk_loc(offset), reason));
+        done.errors.append(&mut errors);
+        done
     }
 }
 
@@ -384,6 +619,12 @@ enum Damage {
 
 /// Items one pass over a chunk may yield: a record takes at least `MIN_RECORD` bytes.
 const RECORD_BUDGET: u64 = (CHUNK / MIN_RECORD) as u64 + 1;
+
+/// Whether every byte is zero (a block at a time, so the check vectorises).
+fn all_zero(data: &[u8]) -> bool {
+    data.chunks(256)
+        .all(|block| block.iter().fold(0u8, |acc, &b| acc | b) == 0)
+}
 
 fn chunk_loc(offset: u64) -> Loc {
     Loc {

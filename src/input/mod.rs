@@ -23,6 +23,7 @@ mod csvin;
 mod ctx;
 mod docstream;
 mod evtx;
+mod evtx_probe;
 mod evtx_recover;
 mod format;
 mod jsonin;
@@ -159,13 +160,15 @@ impl Reader {
         }
         self.finished = true;
         self.pipeline.finish(&mut self.ctx, out);
-        if self.rule_notes && self.ctx.events > 0 && self.ctx.sysmon == self.ctx.events {
+        // Skipped records known to be events (not Sysmon's) count as events here.
+        let events = self.ctx.events + self.ctx.skipped_events;
+        if self.rule_notes && events > 0 && self.ctx.sysmon == events {
             self.ctx.note(
                 "this is Sysmon data only: Sysmon has no scheduled-task event, so the rule (Security \
                  4698/4699) cannot match it. Export the Security log (4698/4699) instead",
             );
         }
-        if self.rule_notes && self.ctx.events > 0 && self.ctx.eventlike == 0 {
+        if self.rule_notes && events > 0 && self.ctx.eventlike == 0 {
             self.ctx.note(
                 "no record has both @timestamp and an event identity (event.action, event.code or \
                  winlog.event_id): this does not look like Windows event data. Export the \

@@ -137,7 +137,9 @@ impl Pipeline {
         let container_ok = self.depth < 4;
         if buf.starts_with(b"ElfFile\0") || (ctx.forced == Format::Evtx && !buf.starts_with(b"PK"))
         {
-            self.layer = Layer::Evtx(Box::new(EvtxLayer::new()));
+            // Records are mapped, so only a mapped-mode pre-filter applies to them.
+            let prefilter = self.settings.prefilter.clone().filter(|p| !p.is_exact());
+            self.layer = Layer::Evtx(Box::new(EvtxLayer::new(prefilter)));
             return;
         }
         if buf.starts_with(&[0x1f, 0x8b]) && container_ok {

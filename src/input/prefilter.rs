@@ -14,9 +14,9 @@
 //!   nothing is introduced. Otherwise the mappers add fixed vocabulary (`scheduled-task-created`,
 //!   `iam`, `Audit Success`, `Security`, key names, ...) and rewrite timestamps, keyword masks and
 //!   XML text: a literal that is part of that vocabulary, looks like a timestamp or hex number,
-//!   or holds `_`, XML-special or non-ASCII characters is not used; the scheduled-task
-//!   vocabulary is only introduced for lines that mention a code 4697-4702 or `ScheduledTask`,
-//!   so for other lines those literals still count.
+//!   or holds `_`, braces (a provider GUID gets them), XML-special or non-ASCII characters is
+//!   not used; the scheduled-task vocabulary is only introduced for lines that mention a code
+//!   4697-4702 or `ScheduledTask`, so for other lines those literals still count.
 //!
 //! The first record of a stream is always parsed, so the format is still detected.
 
@@ -174,6 +174,8 @@ pub(crate) struct Prefilter {
     chars: Vec<char>,
     /// Some literal has a non-ASCII character.
     non_ascii: bool,
+    /// Built for documents that are the lines themselves (`--format ndjson`).
+    exact: bool,
 }
 
 fn json_escaped_lower(lit: &str) -> Vec<u8> {
@@ -189,9 +191,9 @@ fn part_of(lit: &str, vocabulary: &[&str]) -> bool {
 /// Whether a literal can be used in mapped (non-identity) mode, and whether it needs a trigger.
 fn classify(lit: &str) -> Option<bool> {
     let lower = lit.to_ascii_lowercase();
-    let special = lit
-        .chars()
-        .any(|c| !c.is_ascii() || matches!(c, '_' | '&' | '<' | '>' | '"' | '\'' | '\\'));
+    let special = lit.chars().any(|c| {
+        !c.is_ascii() || matches!(c, '_' | '&' | '<' | '>' | '"' | '\'' | '\\' | '{' | '}')
+    });
     let timestamp_or_number = lit
         .chars()
         .all(|c| c.is_ascii_hexdigit() || "-:.TZtz+ xX".contains(c));
@@ -252,7 +254,13 @@ impl Prefilter {
             needles: Box::new(Needles::new()),
             chars,
             non_ascii,
+            exact,
         })
+    }
+
+    /// Whether it was built for documents that are the lines themselves.
+    pub fn is_exact(&self) -> bool {
+        self.exact
     }
 
     /// Whether a JSON escape in the line could stand for a character of some literal. Only
@@ -291,7 +299,6 @@ impl Prefilter {
 
     /// Whether the raw line provably cannot match any stage (for a line not known to be valid
     /// JSON: escapes and character references are searched for).
-    #[cfg(test)]
     pub fn skips(&self, line: &[u8], scratch: &mut Vec<u8>) -> bool {
         // Escapes only matter when they could turn a skip into a wrong one.
         self.absent(line, scratch)
@@ -440,6 +447,12 @@ mod tests {
         assert!(Prefilter::new(&[vec!["Audit Success".into()]], false).is_none());
         assert!(Prefilter::new(&[vec!["2020-01-01T00:00".into()]], false).is_none());
         assert!(Prefilter::new(&[vec!["a&b".into()]], false).is_none());
+        // The mappers add the braces of a provider GUID written without them.
+        assert!(Prefilter::new(
+            &[vec!["{54849625-5478-4994-a5ba-3e3b0328c30d}".into()]],
+            false
+        )
+        .is_none());
         let host = Prefilter::new(&[vec!["fs02.offsec.lan".into()]], false).unwrap();
         assert!(host.skips(
             br#"{"Computer":"fs01.offsec.lan","EventID":4698}"#,
