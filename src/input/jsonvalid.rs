@@ -41,12 +41,6 @@ pub(crate) fn scan(line: &[u8]) -> Option<Seen> {
     Some(seen)
 }
 
-/// The walk's state besides its position: what it saw, and whether the line is printable ASCII.
-struct Scan<'a> {
-    seen: &'a mut Seen,
-    plain: bool,
-}
-
 /// Containers open at a point of the walk.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Open {
@@ -56,13 +50,6 @@ enum Open {
 
 /// The grammar walk: `Some(())` when `s` is certainly one valid object.
 fn grammar(s: &[u8], seen: &mut Seen) -> Option<()> {
-    // Most lines are printable ASCII throughout: then a string body ends at the next `"`, `\`
-    // or `&`, which memchr finds with SIMD. Other lines take the eight-bytes-at-a-time walk.
-    let plain = s
-        .iter()
-        .fold(0u8, |acc, &b| acc | u8::from(b < 0x20) | (b & 0x80))
-        == 0;
-    let seen = &mut Scan { seen, plain };
     let mut stack = [Open::Object; MAX_DEPTH];
     let mut depth = 0usize;
     let mut i = ws(s, 0);
@@ -128,7 +115,7 @@ fn grammar(s: &[u8], seen: &mut Seen) -> Option<()> {
 }
 
 /// `"key" :` at `i`; returns the start of the value.
-fn key(s: &[u8], i: usize, seen: &mut Scan<'_>) -> Option<usize> {
+fn key(s: &[u8], i: usize, seen: &mut Seen) -> Option<usize> {
     if s.get(i) != Some(&b'"') {
         return None;
     }
@@ -191,14 +178,10 @@ fn special(w: u64) -> u64 {
 }
 
 /// A string body from `i` (after the opening quote); returns the index after the closing one.
-fn string(s: &[u8], mut i: usize, scan: &mut Scan<'_>) -> Option<usize> {
-    let seen = &mut *scan.seen;
+fn string(s: &[u8], mut i: usize, seen: &mut Seen) -> Option<usize> {
     loop {
-        if scan.plain {
-            i += memchr::memchr3(b'"', b'\\', b'&', s.get(i..)?)?;
-        }
         // Eight bytes at a time up to the first byte that needs a look.
-        while let Some(word) = s.get(i..i + 8).filter(|_| !scan.plain) {
+        while let Some(word) = s.get(i..i + 8) {
             let w = u64::from_le_bytes(word.try_into().ok()?);
             let hit = special(w);
             if hit != 0 {
