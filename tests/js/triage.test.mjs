@@ -120,7 +120,7 @@ test('an exception added from a row removes that row and shows 1 suppressed', as
   assert.match(await page.getAttribute('#suppressed', 'title'), /in the same pass/);
   // Remembered across reloads, exported as Kibana exception items.
   await h.reload();
-  assert.match(await page.textContent('#exceptions-list'), /user\.name is "jdoe"/);
+  await page.waitForFunction(() => /user\.name is "jdoe"/.test(document.querySelector('#exceptions-list').textContent));
   const download = page.waitForEvent('download');
   await page.click('#exceptions-export');
   const items = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
