@@ -153,12 +153,12 @@ impl EvtxLayer {
             .collect()
     }
 
-    /// Reads chunks on this thread and up to three helper threads (as many as
-    /// `available_parallelism` allows), each taking a run of consecutive chunks; the results
-    /// come back in stream order, so they are the same as read one by one.
+    /// Reads chunks on this thread and the reader's helper threads (`helpers`), each taking
+    /// a run of consecutive chunks; the results come back in stream order, so they are the same
+    /// as read one by one.
     #[cfg(not(target_arch = "wasm32"))]
     fn read_chunks(&self, pending: Vec<Pending>) -> Vec<ChunkOut> {
-        let threads = (helpers::count() + 1).min(pending.len());
+        let threads = super::helpers::threads().min(pending.len());
         if threads <= 1 {
             let mut worker = self.worker();
             return pending
@@ -167,106 +167,24 @@ impl EvtxLayer {
                 .collect();
         }
         let per = pending.len().div_ceil(threads);
-        let mut groups: Vec<Vec<Pending>> = Vec::new();
+        let mut jobs: Vec<Box<dyn FnOnce() -> Vec<ChunkOut> + Send>> = Vec::new();
         let mut rest = pending.into_iter().peekable();
         while rest.peek().is_some() {
-            groups.push(rest.by_ref().take(per).collect());
+            let group: Vec<Pending> = rest.by_ref().take(per).collect();
+            let (settings, prefilter) = (self.settings.clone(), self.prefilter.clone());
+            jobs.push(Box::new(move || {
+                let mut worker = Worker {
+                    settings: &settings,
+                    prefilter: prefilter.as_ref(),
+                    scratch: Vec::new(),
+                };
+                group
+                    .into_iter()
+                    .map(|(data, offset, n)| worker.chunk(data, offset, n))
+                    .collect()
+            }));
         }
-        let mine = groups.pop().unwrap_or_default();
-        let replies: Vec<_> = groups
-            .into_iter()
-            .enumerate()
-            .map(|(k, group)| {
-                let (tx, rx) = std::sync::mpsc::channel();
-                let (settings, prefilter) = (self.settings.clone(), self.prefilter.clone());
-                let job: helpers::Job = Box::new(move || {
-                    // A panic (the crate's) is handed back, to go on from the reader's thread
-                    // as it would have had the chunks been read there.
-                    let done = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        let mut worker = Worker {
-                            settings: &settings,
-                            prefilter: prefilter.as_ref(),
-                            scratch: Vec::new(),
-                        };
-                        group
-                            .into_iter()
-                            .map(|(data, offset, n)| worker.chunk(data, offset, n))
-                            .collect::<Vec<ChunkOut>>()
-                    }));
-                    let _ = tx.send(done);
-                });
-                // A helper that is not there: the job runs here.
-                if let Err(job) = helpers::submit(k, job) {
-                    job();
-                }
-                rx
-            })
-            .collect();
-        let mine = {
-            let mut worker = self.worker();
-            mine.into_iter()
-                .map(|(data, offset, n)| worker.chunk(data, offset, n))
-                .collect::<Vec<_>>()
-        };
-        let mut all = Vec::new();
-        for rx in replies {
-            match rx.recv() {
-                Ok(Ok(done)) => all.extend(done),
-                Ok(Err(panic)) => std::panic::resume_unwind(panic),
-                // The job was dropped unrun (its helper is gone): its chunks are lost, which
-                // cannot be told apart from a crash, so go on as one.
-                Err(_) => std::panic::resume_unwind(Box::new("EVTX helper thread lost a job")),
-            }
-        }
-        all.extend(mine);
-        all
-    }
-}
-
-/// Helper threads that read EVTX chunks, started on first use and kept for the process (one
-/// per extra core, at most three). Jobs of one reader go to different helpers; readers on
-/// several threads share them (a helper runs its jobs in turn).
-#[cfg(not(target_arch = "wasm32"))]
-mod helpers {
-    use std::sync::mpsc::{channel, Sender};
-    use std::sync::OnceLock;
-
-    pub(super) type Job = Box<dyn FnOnce() + Send>;
-
-    fn senders() -> &'static [Sender<Job>] {
-        static HELPERS: OnceLock<Vec<Sender<Job>>> = OnceLock::new();
-        HELPERS.get_or_init(|| {
-            let cores = std::thread::available_parallelism()
-                .map_or(1, std::num::NonZeroUsize::get)
-                .clamp(1, 4);
-            (1..cores)
-                .filter_map(|k| {
-                    let (tx, rx) = channel::<Job>();
-                    std::thread::Builder::new()
-                        .name(format!("eqlite-evtx-{k}"))
-                        .spawn(move || {
-                            while let Ok(job) = rx.recv() {
-                                job();
-                            }
-                        })
-                        .ok()
-                        .map(|_| tx)
-                })
-                .collect()
-        })
-    }
-
-    /// How many helpers there are.
-    pub(super) fn count() -> usize {
-        senders().len()
-    }
-
-    /// Queues `job` on helper `k`; gives it back when there is no such helper.
-    pub(super) fn submit(k: usize, job: Job) -> Result<(), Job> {
-        match senders().get(k) {
-            Some(tx) => tx.send(job).map_err(|e| e.0),
-            None => Err(job),
-        }
+        super::helpers::run_all(jobs).into_iter().flatten().collect()
     }
 }
 

@@ -34,9 +34,11 @@ pub(crate) enum Verdict {
 const PARALLEL_MIN: usize = 256 * 1024;
 
 /// The verdicts for `lines` of `buf`, in order. `force_first`: the first line is parsed
-/// whatever the pre-filter says.
+/// whatever the pre-filter says. (`buf` is lent to the helper threads for a large batch and
+/// is back, unchanged, when this returns: hence the `Vec`, which can be moved out and back.)
+#[allow(clippy::ptr_arg)]
 pub(crate) fn verdicts(
-    buf: &[u8],
+    buf: &mut Vec<u8>,
     lines: &[Pending],
     prefilter: Option<&Prefilter>,
     force_first: bool,
@@ -47,7 +49,7 @@ pub(crate) fn verdicts(
             (Some(first), Some(last)) => last.end.saturating_sub(first.start),
             _ => 0,
         };
-        let threads = threads();
+        let threads = super::helpers::threads();
         if threads > 1 && bytes >= PARALLEL_MIN && lines.len() >= 2 * threads {
             return parallel(buf, lines, prefilter, force_first, threads, bytes);
         }
@@ -86,60 +88,42 @@ fn verdict(line: &[u8], prefilter: Option<&Prefilter>, scratch: &mut Vec<u8>) ->
     }
 }
 
-/// The cores to use (at most 4: past that, applying verdicts in order is the bottleneck).
-#[cfg(not(target_arch = "wasm32"))]
-fn threads() -> usize {
-    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *THREADS.get_or_init(|| {
-        std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .min(4)
-    })
-}
-
-/// Splits `lines` into `threads` runs of about equal bytes and computes each on its own thread.
+/// Splits `lines` into `threads` runs of about equal bytes and computes them on the reader's
+/// helper threads and this one (`helpers::run_all`), the buffer shared while they run.
 #[cfg(not(target_arch = "wasm32"))]
 fn parallel(
-    buf: &[u8],
+    buf: &mut Vec<u8>,
     lines: &[Pending],
     prefilter: Option<&Prefilter>,
     force_first: bool,
     threads: usize,
     bytes: usize,
 ) -> Vec<Verdict> {
+    use std::sync::Arc;
     let first = lines.first().map_or(0, |l| l.start);
     let share = bytes / threads + 1;
-    let mut parts: Vec<&[Pending]> = Vec::with_capacity(threads);
+    let data = Arc::new(std::mem::take(buf));
+    let filter = prefilter.cloned().map(Arc::new);
+    let mut jobs: Vec<Box<dyn FnOnce() -> Vec<Verdict> + Send>> = Vec::with_capacity(threads);
     let mut rest = lines;
-    for k in 1..threads {
-        let cut = rest
-            .iter()
-            .position(|l| l.start >= first + k * share)
-            .unwrap_or(rest.len());
+    for k in 0..threads {
+        let cut = if k + 1 == threads {
+            rest.len()
+        } else {
+            rest.iter()
+                .position(|l| l.start >= first + (k + 1) * share)
+                .unwrap_or(rest.len())
+        };
         let (head, tail) = rest.split_at(cut);
-        parts.push(head);
         rest = tail;
+        let (part, data, filter) = (head.to_vec(), Arc::clone(&data), filter.clone());
+        let force = force_first && k == 0;
+        jobs.push(Box::new(move || {
+            sequential(&data, &part, filter.as_deref(), force)
+        }));
     }
-    parts.push(rest);
-    let results: Vec<Vec<Verdict>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = parts
-            .iter()
-            .enumerate()
-            .map(|(k, part)| {
-                let force = force_first && k == 0;
-                scope.spawn(move || sequential(buf, part, prefilter, force))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(&parts)
-            .enumerate()
-            .map(|(k, (h, part))| {
-                // A thread that died (it cannot: `sequential` does not panic) is redone here.
-                h.join()
-                    .unwrap_or_else(|_| sequential(buf, part, prefilter, force_first && k == 0))
-            })
-            .collect()
-    });
-    results.into_iter().flatten().collect()
+    let out = super::helpers::run_all(jobs).into_iter().flatten().collect();
+    // Every job has dropped its handle by now, so this takes the buffer back without a copy.
+    *buf = Arc::try_unwrap(data).unwrap_or_else(|shared| (*shared).clone());
+    out
 }

@@ -26,6 +26,8 @@ mod evtx;
 mod evtx_probe;
 mod evtx_recover;
 mod format;
+#[cfg(not(target_arch = "wasm32"))]
+mod helpers;
 mod jsonin;
 mod jsonvalid;
 mod kibana;
