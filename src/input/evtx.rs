@@ -184,7 +184,10 @@ impl EvtxLayer {
                     .collect()
             }));
         }
-        super::helpers::run_all(jobs).into_iter().flatten().collect()
+        super::helpers::run_all(jobs)
+            .into_iter()
+            .flatten()
+            .collect()
     }
 }
 

@@ -42,9 +42,7 @@ pub(crate) fn threads() -> usize {
 /// Runs every job, the last on this thread and the others on the helpers (one each), and returns
 /// their results in order. A panic in a helper's job is resumed here, as if the job had run on
 /// this thread; a job whose helper is gone runs here.
-pub(crate) fn run_all<T: Send + 'static>(
-    mut jobs: Vec<Box<dyn FnOnce() -> T + Send>>,
-) -> Vec<T> {
+pub(crate) fn run_all<T: Send + 'static>(mut jobs: Vec<Box<dyn FnOnce() -> T + Send>>) -> Vec<T> {
     let mine = jobs.pop();
     let replies: Vec<_> = jobs
         .into_iter()

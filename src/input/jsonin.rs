@@ -595,8 +595,12 @@ impl JsonLayer {
         // The first record of a stream is always parsed (format detection needs it).
         let force_first = !self.parsed_one;
         self.parsed_one = true;
-        let verdicts =
-            lines::verdicts(&mut self.buf, &pending, self.prefilter.as_ref(), force_first);
+        let verdicts = lines::verdicts(
+            &mut self.buf,
+            &pending,
+            self.prefilter.as_ref(),
+            force_first,
+        );
         for (line, verdict) in pending.into_iter().zip(verdicts) {
             match verdict {
                 Verdict::Skipped => {

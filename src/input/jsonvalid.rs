@@ -143,8 +143,9 @@ fn number(s: &[u8], mut i: usize) -> Option<usize> {
         i += 1;
     }
     let digits = |from: usize| {
-        s.get(from..)
-            .map_or(0, |rest| rest.iter().take_while(|b| b.is_ascii_digit()).count())
+        s.get(from..).map_or(0, |rest| {
+            rest.iter().take_while(|b| b.is_ascii_digit()).count()
+        })
     };
     let int = digits(i);
     if int == 0 || int > 300 || (int > 1 && s.get(i) == Some(&b'0')) {

@@ -122,7 +122,10 @@ fn parallel(
             sequential(&data, &part, filter.as_deref(), force)
         }));
     }
-    let out = super::helpers::run_all(jobs).into_iter().flatten().collect();
+    let out = super::helpers::run_all(jobs)
+        .into_iter()
+        .flatten()
+        .collect();
     // Every job has dropped its handle by now, so this takes the buffer back without a copy.
     *buf = Arc::try_unwrap(data).unwrap_or_else(|shared| (*shared).clone());
     out

@@ -277,8 +277,8 @@ impl Prefilter {
                 % 2
                 == 0
         };
-        let slash = self.chars.contains(&'/')
-            && self.needles.slash_escape.find_iter(line).any(escaped);
+        let slash =
+            self.chars.contains(&'/') && self.needles.slash_escape.find_iter(line).any(escaped);
         slash
             || self
                 .needles
@@ -337,9 +337,8 @@ impl Prefilter {
             None => self.find(i, lower),
         };
         self.stages.iter().all(|lits| {
-            lits.iter().any(|lit| {
-                !present(lit.finder) && (!lit.needs_trigger || !has_trigger())
-            })
+            lits.iter()
+                .any(|lit| !present(lit.finder) && (!lit.needs_trigger || !has_trigger()))
         })
     }
 
