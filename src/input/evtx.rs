@@ -33,7 +33,7 @@ pub(crate) struct EvtxLayer {
     chunk_no: u64,
     settings: Arc<ParserSettings>,
     /// The literal pre-filter (mapped mode only; see `Worker::skip`).
-    prefilter: Option<Prefilter>,
+    prefilter: Option<Arc<Prefilter>>,
     /// Whole chunks cut from the stream but not read yet (data, offset, chunk number): natively
     /// they are read a batch at a time on several threads.
     pending: Vec<Pending>,
@@ -47,7 +47,7 @@ const BATCH: usize = 1;
 
 impl EvtxLayer {
     /// `prefilter` must be a mapped-mode one (not `--format ndjson`'s exact mode).
-    pub fn new(prefilter: Option<Prefilter>) -> Self {
+    pub fn new(prefilter: Option<Arc<Prefilter>>) -> Self {
         Self {
             buf: Vec::new(),
             header_done: false,
@@ -99,7 +99,7 @@ impl EvtxLayer {
     fn worker(&self) -> Worker<'_> {
         Worker {
             settings: &self.settings,
-            prefilter: self.prefilter.as_ref(),
+            prefilter: self.prefilter.as_deref(),
             scratch: Vec::new(),
         }
     }
@@ -175,7 +175,7 @@ impl EvtxLayer {
             jobs.push(Box::new(move || {
                 let mut worker = Worker {
                     settings: &settings,
-                    prefilter: prefilter.as_ref(),
+                    prefilter: prefilter.as_deref(),
                     scratch: Vec::new(),
                 };
                 group

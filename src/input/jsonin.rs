@@ -17,6 +17,7 @@ use super::shapes::{self, Container};
 use super::util::{after, before, between, excerpt};
 use crate::event::Event;
 use serde_json::Value;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -42,7 +43,7 @@ pub(crate) struct JsonLayer {
     /// Stream offset of `buf[0]` and its 1-based line.
     offset: u64,
     line: u64,
-    prefilter: Option<Prefilter>,
+    prefilter: Option<Arc<Prefilter>>,
     /// Whether a record has been parsed (the first one always is, for format detection).
     parsed_one: bool,
     /// Array mode: elements read so far, and the buffer length to wait for before retrying an
@@ -67,7 +68,7 @@ fn record_marker(line: &[u8]) -> Option<u64> {
 }
 
 impl JsonLayer {
-    pub fn new(prefilter: Option<Prefilter>) -> Self {
+    pub fn new(prefilter: Option<Arc<Prefilter>>) -> Self {
         Self {
             mode: Mode::Undecided,
             buf: Vec::new(),
@@ -582,9 +583,7 @@ impl JsonLayer {
             offset: Some(self.offset + pos as u64),
         }
     }
-}
 
-impl JsonLayer {
     /// Reads a batch of complete NDJSON lines (spans of `buf`): verdicts first (pre-filter,
     /// validity, parsing: no shared state, so in parallel for large batches), then each
     /// verdict in line order, so what is reported never depends on the split.

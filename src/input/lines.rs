@@ -8,6 +8,7 @@ use super::ctx::Loc;
 use super::prefilter::Prefilter;
 use super::util::between;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// A complete, non-blank line waiting for its verdict: its span in the reader's buffer
 /// (whitespace trimmed) and where it is in the stream.
@@ -40,7 +41,7 @@ const PARALLEL_MIN: usize = 256 * 1024;
 pub(crate) fn verdicts(
     buf: &mut Vec<u8>,
     lines: &[Pending],
-    prefilter: Option<&Prefilter>,
+    prefilter: Option<&Arc<Prefilter>>,
     force_first: bool,
 ) -> Vec<Verdict> {
     #[cfg(not(target_arch = "wasm32"))]
@@ -54,7 +55,7 @@ pub(crate) fn verdicts(
             return parallel(buf, lines, prefilter, force_first, threads, bytes);
         }
     }
-    sequential(buf, lines, prefilter, force_first)
+    sequential(buf, lines, prefilter.map(|p| &**p), force_first)
 }
 
 fn sequential(
@@ -94,16 +95,14 @@ fn verdict(line: &[u8], prefilter: Option<&Prefilter>, scratch: &mut Vec<u8>) ->
 fn parallel(
     buf: &mut Vec<u8>,
     lines: &[Pending],
-    prefilter: Option<&Prefilter>,
+    prefilter: Option<&Arc<Prefilter>>,
     force_first: bool,
     threads: usize,
     bytes: usize,
 ) -> Vec<Verdict> {
-    use std::sync::Arc;
     let first = lines.first().map_or(0, |l| l.start);
     let share = bytes / threads + 1;
     let data = Arc::new(std::mem::take(buf));
-    let filter = prefilter.cloned().map(Arc::new);
     let mut jobs: Vec<Box<dyn FnOnce() -> Vec<Verdict> + Send>> = Vec::with_capacity(threads);
     let mut rest = lines;
     for k in 0..threads {
@@ -116,7 +115,7 @@ fn parallel(
         };
         let (head, tail) = rest.split_at(cut);
         rest = tail;
-        let (part, data, filter) = (head.to_vec(), Arc::clone(&data), filter.clone());
+        let (part, data, filter) = (head.to_vec(), Arc::clone(&data), prefilter.cloned());
         let force = force_first && k == 0;
         jobs.push(Box::new(move || {
             sequential(&data, &part, filter.as_deref(), force)

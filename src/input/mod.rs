@@ -134,7 +134,8 @@ impl Reader {
         let prefilter = options
             .required_literals
             .as_deref()
-            .and_then(|lits| prefilter::Prefilter::new(lits, exact));
+            .and_then(|lits| prefilter::Prefilter::new(lits, exact))
+            .map(Arc::new);
         let mut reader = Reader {
             ctx,
             pipeline: Pipeline::new(Settings { prefilter }, 0),

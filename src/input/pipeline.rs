@@ -13,6 +13,7 @@ use super::splunk::SplunkLayer;
 use super::util::{after, before, excerpt};
 use super::winxml::XmlLayer;
 use crate::event::Event;
+use std::sync::Arc;
 
 /// Bytes looked at before deciding (less at end of input).
 const SNIFF: usize = 4096;
@@ -20,7 +21,7 @@ const SNIFF: usize = 4096;
 /// Settings layers are built with.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Settings {
-    pub prefilter: Option<Prefilter>,
+    pub prefilter: Option<Arc<Prefilter>>,
 }
 
 #[derive(Debug)]

@@ -144,6 +144,7 @@ struct Lit {
 struct Needles {
     unicode_escape: memmem::Finder<'static>,
     slash_escape: memmem::Finder<'static>,
+    char_reference: memmem::Finder<'static>,
     triggers: Vec<(memmem::Finder<'static>, std::ops::RangeInclusive<u8>)>,
     scheduled_task: memmem::Finder<'static>,
 }
@@ -154,6 +155,7 @@ impl Needles {
         Self {
             unicode_escape: finder(b"\\u"),
             slash_escape: finder(b"\\/"),
+            char_reference: finder(b"&#"),
             triggers: TRIGGER_PREFIXES
                 .iter()
                 .map(|(prefix, last)| (finder(prefix), last.clone()))
@@ -168,8 +170,8 @@ impl Needles {
 pub(crate) struct Prefilter {
     stages: Vec<Vec<Lit>>,
     /// One searcher per distinct literal.
-    finders: Vec<(Vec<u8>, memmem::Finder<'static>)>,
-    needles: Box<Needles>,
+    finders: Vec<memmem::Finder<'static>>,
+    needles: Needles,
     /// Every character of every literal, both ASCII cases.
     chars: Vec<char>,
     /// Some literal has a non-ASCII character.
@@ -208,7 +210,7 @@ impl Prefilter {
     /// has no usable literal (then nothing can be skipped).
     pub fn new(stages: &[Vec<String>], exact: bool) -> Option<Self> {
         let mut out = Vec::new();
-        let mut finders: Vec<(Vec<u8>, memmem::Finder<'static>)> = Vec::new();
+        let mut finders: Vec<memmem::Finder<'static>> = Vec::new();
         for stage in stages {
             let mut lits: Vec<Lit> = stage
                 .iter()
@@ -216,11 +218,10 @@ impl Prefilter {
                 .filter_map(|l| {
                     let needs_trigger = if exact { false } else { classify(l)? };
                     let needle = json_escaped_lower(l);
-                    let finder = match finders.iter().position(|(n, _)| *n == needle) {
+                    let finder = match finders.iter().position(|f| f.needle() == needle) {
                         Some(i) => i,
                         None => {
-                            let f = memmem::Finder::new(&needle).into_owned();
-                            finders.push((needle, f));
+                            finders.push(memmem::Finder::new(&needle).into_owned());
                             finders.len() - 1
                         }
                     };
@@ -251,7 +252,7 @@ impl Prefilter {
         (!out.is_empty()).then_some(Self {
             stages: out,
             finders,
-            needles: Box::new(Needles::new()),
+            needles: Needles::new(),
             chars,
             non_ascii,
             exact,
@@ -302,7 +303,7 @@ impl Prefilter {
     pub fn skips(&self, line: &[u8], scratch: &mut Vec<u8>) -> bool {
         // Escapes only matter when they could turn a skip into a wrong one.
         self.absent(line, scratch)
-            && memmem::find(line, b"&#").is_none()
+            && self.needles.char_reference.find(line).is_none()
             && !self.escapes_may_hide(line)
     }
 
@@ -345,7 +346,7 @@ impl Prefilter {
     fn find(&self, finder: usize, lower: &[u8]) -> bool {
         self.finders
             .get(finder)
-            .map_or(true, |(_, f)| f.find(lower).is_some())
+            .map_or(true, |f| f.find(lower).is_some())
     }
 
     /// Whether the (lower-cased) line holds a trigger. Codes must not sit inside a longer
