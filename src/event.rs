@@ -57,12 +57,15 @@ impl Source {
     fn get(&self) -> &Map<String, Value> {
         match self {
             Source::Tree(map) => map,
-            Source::Frozen { json, tree } => tree.get_or_init(|| {
-                // The text was written from a map by serde_json, so it parses back.
-                serde_json::from_str(json).unwrap_or_default()
-            }),
+            Source::Frozen { json, tree } => tree.get_or_init(|| thaw(json)),
         }
     }
+}
+
+/// The tree of a frozen source (the text was written from a map by serde_json, so it parses
+/// back).
+fn thaw(json: &str) -> Map<String, Value> {
+    serde_json::from_str(json).unwrap_or_default()
 }
 
 /// One event: a JSON object plus its provenance.
@@ -102,8 +105,8 @@ impl Event {
 
     /// Mutable access for normalisers that add ECS fields.
     pub fn source_mut(&mut self) -> &mut Map<String, Value> {
-        if let Source::Frozen { tree, .. } = &mut self.source {
-            let map = tree.take().unwrap_or_else(|| self.source.get().clone());
+        if let Source::Frozen { json, tree } = &mut self.source {
+            let map = tree.take().unwrap_or_else(|| thaw(json));
             self.source = Source::Tree(map);
         }
         match &mut self.source {
