@@ -3,8 +3,8 @@
 //! prints the text the library returns (results on stdout, diagnostics on stderr), with a
 //! progress bar for large inputs on a terminal. Exit codes are documented in `eqlite --help`.
 
-/// Reading events is mostly building and dropping small trees: mimalloc does that in about
-/// half the time of the system allocator (docs/bench.md).
+/// Reading events is mostly building and dropping small trees, which mimalloc does faster than
+/// the system allocator (docs/bench.md).
 #[cfg(not(target_arch = "wasm32"))]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -150,14 +150,19 @@ mod native {
         feed: &mut dyn FnMut(&[u8]) -> bool,
     ) -> io::Result<()> {
         loop {
-            let n = match source.read(chunk) {
-                Ok(0) => return Ok(()),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            if !feed(chunk.get(..n).unwrap_or_default()) {
+            let n = read_some(&mut source, chunk)?;
+            if n == 0 || !feed(chunk.get(..n).unwrap_or_default()) {
                 return Ok(());
+            }
+        }
+    }
+
+    /// One `read`, retried when a signal interrupts it; 0 at the end.
+    fn read_some(source: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match source.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
             }
         }
     }
@@ -176,13 +181,7 @@ mod native {
                 loop {
                     let mut buf = empty_rx.try_recv().unwrap_or_default();
                     buf.resize(READ_SIZE, 0);
-                    let n = loop {
-                        match file.read(&mut buf) {
-                            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                            other => break other,
-                        }
-                    };
-                    let sent = match n {
+                    let sent = match read_some(&mut file, &mut buf) {
                         Ok(0) => return,
                         Ok(n) => {
                             buf.truncate(n);
