@@ -148,11 +148,8 @@ fn limits_from_pipes_and_size() {
     assert_eq!(chained.later_limits(), [(ResultPosition::Tail, 2)]);
 }
 
-/// Runs every case of `tests/data/lang/*.toml`: compile `query` (with an optional
-/// `category_field`), evaluate stage `stage` (default 0) on each event of `events` (per case,
-/// or the file's), and compare the matching indices with `expected`.
-#[test]
-fn data_driven_corpus() {
+/// The corpus files, `tests/data/lang/*.toml`, in name order.
+pub(crate) fn corpus_files() -> Vec<std::path::PathBuf> {
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/lang");
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .expect("corpus dir")
@@ -160,6 +157,15 @@ fn data_driven_corpus() {
         .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("toml"))
         .collect();
     files.sort();
+    files
+}
+
+/// Runs every case of `tests/data/lang/*.toml`: compile `query` (with an optional
+/// `category_field`), evaluate stage `stage` (default 0) on each event of `events` (per case,
+/// or the file's), and compare the matching indices with `expected`.
+#[test]
+fn data_driven_corpus() {
+    let files = corpus_files();
     let mut failures = Vec::new();
     let mut count = 0;
     for file in &files {

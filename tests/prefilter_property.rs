@@ -66,13 +66,7 @@ fn corpus() -> &'static Corpus {
 }
 
 fn load() -> Corpus {
-    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/lang");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("corpus dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("toml"))
-        .collect();
-    files.sort();
+    let files = crate::lang::corpus_files();
     let mut candidates: Vec<(String, String, Option<String>, Vec<Value>)> = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).expect("read corpus file");
