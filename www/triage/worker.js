@@ -56,15 +56,15 @@ function warmUp() {
   }
   const bytes = new TextEncoder().encode(`${lines.join('\n')}\n`);
   const c = new api.Correlator({});
-  // In small pushes with a turn of the event loop between them, so a message from the page
-  // (a query to check, a run) is answered at once, not after the warm-up.
+  // Twice over, in eighths with a turn of the event loop between them, so a message from the
+  // page (a query to check, a run) is answered at once, not after the warm-up.
+  const piece = Math.ceil(bytes.length / 8);
   let round = 0;
   const step = () => {
     try {
       if (round < 16) {
-        const k = round % 8;
-        const piece = bytes.length >> 3;
-        c.push(bytes.subarray(k * piece, k === 7 ? bytes.length : (k + 1) * piece));
+        const at = (round % 8) * piece;
+        c.push(bytes.subarray(at, at + piece));
         round += 1;
         setTimeout(step, 0);
         return;
@@ -138,7 +138,7 @@ async function run({ runId, rule, exceptions, inputs, explain }) {
         // which bounds the page), its 64 KiB pieces gathered into FILE_CHUNK pushes, since each
         // push has its own cost.
         const reader = input.file.stream().getReader();
-        let batch = new Uint8Array(FILE_CHUNK);
+        const batch = new Uint8Array(FILE_CHUNK);
         let filled = 0;
         const flush = () => {
           if (!filled) return;
@@ -161,7 +161,10 @@ async function run({ runId, rule, exceptions, inputs, explain }) {
             c.inputFailed(name, errorInfo(error).message);
             break;
           }
-          if (chunk.done) break;
+          if (chunk.done) {
+            flush();
+            break;
+          }
           const piece = chunk.value;
           bytes += piece.byteLength;
           if (filled + piece.byteLength > batch.length) flush();
@@ -173,7 +176,6 @@ async function run({ runId, rule, exceptions, inputs, explain }) {
             filled += piece.byteLength;
           }
         }
-        flush();
       } else {
         const data = new TextEncoder().encode(input.text);
         for (let at = 0; at < data.length && !cancelled.has(runId); at += 1 << 20) {
