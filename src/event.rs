@@ -6,6 +6,7 @@
 //! arrays are multi-valued fields, and arrays of objects are flattened (no `nested` mapping).
 
 use crate::eval::typed::{FieldType, Indexed};
+use crate::projection::Projection;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -51,19 +52,37 @@ enum Source {
         json: Box<str>,
         tree: std::sync::OnceLock<Map<String, Value>>,
     },
+    /// Read through a [`Projection`]: the projected keys for lookups of the paths it covers,
+    /// and the record's own JSON text, parsed whole only if something else is read.
+    Projected {
+        fields: Map<String, Value>,
+        cover: Arc<Projection>,
+        json: Box<str>,
+        tree: std::sync::OnceLock<Map<String, Value>>,
+    },
 }
 
 impl Source {
     fn get(&self) -> &Map<String, Value> {
         match self {
             Source::Tree(map) => map,
-            Source::Frozen { json, tree } => tree.get_or_init(|| thaw(json)),
+            Source::Frozen { json, tree } | Source::Projected { json, tree, .. } => {
+                tree.get_or_init(|| thaw(json))
+            }
+        }
+    }
+
+    /// The map a lookup of `path` reads: the projected keys when they cover it.
+    fn for_path(&self, path: &str) -> &Map<String, Value> {
+        match self {
+            Source::Projected { fields, cover, .. } if cover.covers(path) => fields,
+            _ => self.get(),
         }
     }
 }
 
-/// The tree of a frozen source (the text was written from a map by serde_json, so it parses
-/// back).
+/// The tree of a frozen or projected source (the text was written from a map by serde_json,
+/// or is a record's text that parsed as an object, so it parses back).
 fn thaw(json: &str) -> Map<String, Value> {
     serde_json::from_str(json).unwrap_or_default()
 }
@@ -90,6 +109,26 @@ impl Event {
         }
     }
 
+    /// An event read through a projection: `fields` is `json` parsed by `cover`
+    /// ([`Projection::parse`]), `json` a JSON object's text.
+    pub(crate) fn projected(
+        fields: Map<String, Value>,
+        cover: Arc<Projection>,
+        json: Box<str>,
+        provenance: Provenance,
+    ) -> Self {
+        Self {
+            source: Source::Projected {
+                fields,
+                cover,
+                json,
+                tree: std::sync::OnceLock::new(),
+            },
+            provenance,
+            indexed: None,
+        }
+    }
+
     /// Builds an event from any JSON value, or `None` when it is not an object.
     pub fn from_value(value: Value, provenance: Provenance) -> Option<Self> {
         match value {
@@ -105,19 +144,26 @@ impl Event {
 
     /// Mutable access for normalisers that add ECS fields.
     pub fn source_mut(&mut self) -> &mut Map<String, Value> {
-        if let Source::Frozen { json, tree } = &mut self.source {
+        if let Source::Frozen { json, tree } | Source::Projected { json, tree, .. } =
+            &mut self.source
+        {
             let map = tree.take().unwrap_or_else(|| thaw(json));
             self.source = Source::Tree(map);
         }
         match &mut self.source {
             Source::Tree(map) => map,
-            Source::Frozen { .. } => unreachable_frozen(),
+            Source::Frozen { .. } | Source::Projected { .. } => unreachable_frozen(),
         }
     }
 
     /// Keeps the document as compact JSON text until it is read again (see `Source`): for
-    /// events a correlator holds, whose fields it has already read.
+    /// events a correlator holds, whose fields it has already read. A projected event already
+    /// is its text (plus the few projected keys), and a parsed tree of it is dropped.
     pub fn freeze(&mut self) {
+        if let Source::Projected { tree, .. } = &mut self.source {
+            tree.take();
+            return;
+        }
         if let Source::Tree(map) = &self.source {
             if let Ok(json) = serde_json::to_string(map) {
                 self.source = Source::Frozen {
@@ -150,14 +196,14 @@ impl Event {
             }
             return;
         }
-        let _ = in_object(self.source.get(), path, false, visit);
+        let _ = in_object(self.source.for_path(path), path, false, visit);
     }
 
     /// The document's own values of `path` (ignoring any indexed view), explicit `null`s
     /// included: what a mapping's `null_value` applies to.
     pub fn source_values_with_nulls(&self, path: &str) -> Vec<&Value> {
         let mut out = Vec::new();
-        let _ = in_object(self.source.get(), path, true, &mut |v| {
+        let _ = in_object(self.source.for_path(path), path, true, &mut |v| {
             out.push(v);
             true
         });
@@ -182,7 +228,7 @@ impl Event {
 
     /// All values of the dotted field `path` (see [`Event::for_each_value`]).
     pub fn values<'a>(&'a self, path: &str) -> Vec<&'a Value> {
-        values_in(self.source.get(), path)
+        values_in(self.source.for_path(path), path)
     }
 
     /// The first value of `path`, if the field exists.

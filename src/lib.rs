@@ -56,6 +56,7 @@
 // ---- foundation (shared by every stage) ----
 pub mod event;
 mod num;
+pub(crate) mod projection;
 pub use event::{Event, Provenance};
 
 // ---- language: syntax -> compile -> eval ----

@@ -4,6 +4,7 @@
 use super::format::Format;
 use super::timefmt::Offset;
 use crate::event::{Event, Provenance};
+use crate::projection::Projection;
 use serde_json::{Map, Value};
 use std::fmt;
 use std::sync::Arc;
@@ -147,28 +148,49 @@ impl Ctx {
 
     /// Emits one normalised document.
     pub fn emit(&mut self, doc: Map<String, Value>, loc: Loc, out: &mut Vec<Event>) {
-        if is_sysmon(&doc) {
+        self.count(&doc);
+        let provenance = self.provenance(loc);
+        out.push(Event::new(doc, provenance));
+    }
+
+    /// Emits a plain document read through `cover`: `fields` are its projected keys (which
+    /// hold what [`Ctx::count`] reads), `json` its text.
+    pub fn emit_projected(
+        &mut self,
+        fields: Map<String, Value>,
+        cover: Arc<Projection>,
+        json: Box<str>,
+        loc: Loc,
+        out: &mut Vec<Event>,
+    ) {
+        self.count(&fields);
+        let provenance = self.provenance(loc);
+        out.push(Event::projected(fields, cover, json, provenance));
+    }
+
+    fn count(&mut self, doc: &Map<String, Value>) {
+        if is_sysmon(doc) {
             self.sysmon += 1;
         }
-        if super::util::has(&doc, "@timestamp")
+        if super::util::has(doc, "@timestamp")
             && ["event.action", "event.code", "winlog.event_id"]
                 .iter()
-                .any(|f| super::util::has(&doc, f))
+                .any(|f| super::util::has(doc, f))
         {
             self.eventlike += 1;
         }
         self.events += 1;
-        out.push(Event::new(
-            doc,
-            Provenance {
-                file: self.file.clone(),
-                line: loc.line,
-                record: loc.record,
-                offset: loc.offset,
-                index: self.index.clone(),
-                recovered: false,
-            },
-        ));
+    }
+
+    fn provenance(&self, loc: Loc) -> Provenance {
+        Provenance {
+            file: self.file.clone(),
+            line: loc.line,
+            record: loc.record,
+            offset: loc.offset,
+            index: self.index.clone(),
+            recovered: false,
+        }
     }
 }
 

@@ -11,11 +11,12 @@
 
 use super::ctx::{Ctx, Loc};
 use super::docstream::{DocStream, Style};
-use super::lines::{self, Pending, Verdict};
+use super::lines::{self, Pending, Readers, Verdict};
 use super::prefilter::Prefilter;
 use super::shapes::{self, Container};
 use super::util::{after, before, between, excerpt};
 use crate::event::Event;
+use crate::projection::Projection;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -44,6 +45,8 @@ pub(crate) struct JsonLayer {
     offset: u64,
     line: u64,
     prefilter: Option<Arc<Prefilter>>,
+    /// NDJSON lines are read through this projection (documents and arrays are read whole).
+    projection: Option<Arc<Projection>>,
     /// Whether a record has been parsed (the first one always is, for format detection).
     parsed_one: bool,
     /// Array mode: elements read so far, and the buffer length to wait for before retrying an
@@ -68,13 +71,14 @@ fn record_marker(line: &[u8]) -> Option<u64> {
 }
 
 impl JsonLayer {
-    pub fn new(prefilter: Option<Arc<Prefilter>>) -> Self {
+    pub fn new(prefilter: Option<Arc<Prefilter>>, projection: Option<Arc<Projection>>) -> Self {
         Self {
             mode: Mode::Undecided,
             buf: Vec::new(),
             offset: 0,
             line: 1,
             prefilter,
+            projection,
             parsed_one: false,
             index: 0,
             retry_at: 0,
@@ -594,12 +598,11 @@ impl JsonLayer {
         // The first record of a stream is always parsed (format detection needs it).
         let force_first = !self.parsed_one;
         self.parsed_one = true;
-        let verdicts = lines::verdicts(
-            &mut self.buf,
-            &pending,
-            self.prefilter.as_ref(),
-            force_first,
-        );
+        let readers = Readers {
+            prefilter: self.prefilter.as_ref(),
+            projection: self.projection.as_ref(),
+        };
+        let verdicts = lines::verdicts(&mut self.buf, &pending, readers, force_first);
         for (line, verdict) in pending.into_iter().zip(verdicts) {
             match verdict {
                 Verdict::Skipped => {
@@ -609,6 +612,12 @@ impl JsonLayer {
                 Verdict::Parsed(value) => {
                     shapes::record(value, Container::Lines, line.loc, ctx, out);
                 }
+                Verdict::Projected(fields, text) => match &self.projection {
+                    Some(projection) => {
+                        shapes::projected(fields, text, projection, line.loc, ctx, out)
+                    }
+                    None => shapes::record_text(&text, Container::Lines, line.loc, ctx, out),
+                },
                 Verdict::Invalid(e) => {
                     ctx.records += 1;
                     let text = between(&self.buf, line.start, line.end);

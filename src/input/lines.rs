@@ -7,7 +7,8 @@
 use super::ctx::Loc;
 use super::prefilter::Prefilter;
 use super::util::between;
-use serde_json::Value;
+use crate::projection::Projection;
+use serde_json::{Map, Value};
 use std::sync::Arc;
 
 /// A complete, non-blank line waiting for its verdict: its span in the reader's buffer
@@ -26,6 +27,8 @@ pub(crate) enum Verdict {
     Skipped,
     /// Parsed (an object or not: the normaliser decides what it is).
     Parsed(Value),
+    /// An object read through the projection: its projected keys and its text.
+    Projected(Map<String, Value>, Box<str>),
     /// Not JSON.
     Invalid(serde_json::Error),
 }
@@ -34,6 +37,13 @@ pub(crate) enum Verdict {
 #[cfg(not(target_arch = "wasm32"))]
 const PARALLEL_MIN: usize = 256 * 1024;
 
+/// How lines are read: the pre-filter, if any, and the projection, if any.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Readers<'a> {
+    pub prefilter: Option<&'a Arc<Prefilter>>,
+    pub projection: Option<&'a Arc<Projection>>,
+}
+
 /// The verdicts for `lines` of `buf`, in order. `force_first`: the first line is parsed
 /// whatever the pre-filter says. (`buf` is lent to the helper threads for a large batch and
 /// is back, unchanged, when this returns: hence the `Vec`, which can be moved out and back.)
@@ -41,7 +51,7 @@ const PARALLEL_MIN: usize = 256 * 1024;
 pub(crate) fn verdicts(
     buf: &mut Vec<u8>,
     lines: &[Pending],
-    prefilter: Option<&Arc<Prefilter>>,
+    readers: Readers<'_>,
     force_first: bool,
 ) -> Vec<Verdict> {
     #[cfg(not(target_arch = "wasm32"))]
@@ -52,16 +62,24 @@ pub(crate) fn verdicts(
         };
         let threads = super::helpers::threads();
         if threads > 1 && bytes >= PARALLEL_MIN && lines.len() >= 2 * threads {
-            return parallel(buf, lines, prefilter, force_first, threads, bytes);
+            return parallel(buf, lines, readers, force_first, threads, bytes);
         }
     }
-    sequential(buf, lines, prefilter.map(|p| &**p), force_first)
+    let projection = readers.projection.map(|p| &**p);
+    sequential(
+        buf,
+        lines,
+        readers.prefilter.map(|p| &**p),
+        projection,
+        force_first,
+    )
 }
 
 fn sequential(
     buf: &[u8],
     lines: &[Pending],
     prefilter: Option<&Prefilter>,
+    projection: Option<&Projection>,
     force_first: bool,
 ) -> Vec<Verdict> {
     let mut scratch = Vec::new();
@@ -71,7 +89,7 @@ fn sequential(
         .map(|(i, line)| {
             let text = between(buf, line.start, line.end);
             let filter = prefilter.filter(|_| !(force_first && i == 0));
-            verdict(text, filter, &mut scratch)
+            verdict(text, filter, projection, &mut scratch)
         })
         .collect()
 }
@@ -79,9 +97,23 @@ fn sequential(
 /// One line's verdict. A line the pre-filter skips is still checked to be valid JSON (and when
 /// the fast check is not sure, parsed in full), so damaged records are reported whether or not
 /// they could have matched, exactly as without the pre-filter.
-fn verdict(line: &[u8], prefilter: Option<&Prefilter>, scratch: &mut Vec<u8>) -> Verdict {
+fn verdict(
+    line: &[u8],
+    prefilter: Option<&Prefilter>,
+    projection: Option<&Projection>,
+    scratch: &mut Vec<u8>,
+) -> Verdict {
     if prefilter.is_some_and(|filter| filter.skips_valid(line, scratch)) {
         return Verdict::Skipped;
+    }
+    if let Some(projection) = projection {
+        // A projected parse accepts exactly what a full one does; anything but an object
+        // (and the exact error of a bad line) comes from the full parse below.
+        if let Ok(Some(fields)) = projection.parse(line) {
+            if let Ok(text) = std::str::from_utf8(line) {
+                return Verdict::Projected(fields, text.into());
+            }
+        }
     }
     match serde_json::from_slice::<Value>(line) {
         Ok(value) => Verdict::Parsed(value),
@@ -95,7 +127,7 @@ fn verdict(line: &[u8], prefilter: Option<&Prefilter>, scratch: &mut Vec<u8>) ->
 fn parallel(
     buf: &mut Vec<u8>,
     lines: &[Pending],
-    prefilter: Option<&Arc<Prefilter>>,
+    readers: Readers<'_>,
     force_first: bool,
     threads: usize,
     bytes: usize,
@@ -115,10 +147,18 @@ fn parallel(
         };
         let (head, tail) = rest.split_at(cut);
         rest = tail;
-        let (part, data, filter) = (head.to_vec(), Arc::clone(&data), prefilter.cloned());
+        let (part, data) = (head.to_vec(), Arc::clone(&data));
+        let filter = readers.prefilter.cloned();
+        let projection = readers.projection.cloned();
         let force = force_first && k == 0;
         jobs.push(Box::new(move || {
-            sequential(&data, &part, filter.as_deref(), force)
+            sequential(
+                &data,
+                &part,
+                filter.as_deref(),
+                projection.as_deref(),
+                force,
+            )
         }));
     }
     let out = super::helpers::run_all(jobs)

@@ -8,9 +8,10 @@
 //! largest record, not the file. JSON documents (a `_search` / EQL response, pretty or on one
 //! line, evtx_dump's `Record N` output) are read as streams: a search response's hits one by
 //! one as they complete (`docstream`), so memory follows the largest hit, not the response.
-//! Framing scans every byte once (`Reader::bytes_examined` counts them). The `fields`
-//! projection hint is accepted but not used yet: parsed records are kept whole (they are what
-//! results show under `_source`); the literal pre-filter is what skips work.
+//! Framing scans every byte once (`Reader::bytes_examined` counts them). Two things spare work
+//! without changing any result: the literal pre-filter skips NDJSON lines that cannot match,
+//! and the `fields` projection parses only the fields that will be read of the others, keeping
+//! the line's text for the document results show under `_source`.
 //!
 //! One file per format: `jsonin` (NDJSON / JSON framing), `docstream` (JSON objects read as
 //! streams), `shapes` (which JSON schema a record is), `winlog` (the Winlogbeat +
@@ -49,6 +50,7 @@ pub use ctx::InputError;
 pub use format::{Format, UnknownFormat};
 
 use crate::event::Event;
+use crate::projection::Projection;
 use ctx::Ctx;
 use pipeline::{Pipeline, Settings};
 use std::sync::Arc;
@@ -63,7 +65,9 @@ pub struct ReaderOptions {
     /// Time zone for zone-less export timestamps (Kibana CSV, Splunk classic, NXLog `EventTime`):
     /// `UTC` (default) or a fixed offset such as `+02:00`. It is stated in the reader's notes.
     pub time_zone: String,
-    /// The fields the query reads (projection hint). Currently every field is kept.
+    /// Every field anything will read of the events (the query's and the exceptions' fields):
+    /// NDJSON lines are then parsed keeping only those (and what recognising a record needs),
+    /// with the line's text kept for the rest (see `projection.rs`). `None`: parse whole.
     pub fields: Option<Vec<String>>,
     /// Per stage, literals a matching event's JSON must contain (`Query::required_literals`).
     /// NDJSON lines that provably cannot match any stage are skipped before parsing (see
@@ -136,9 +140,21 @@ impl Reader {
             .as_deref()
             .and_then(|lits| prefilter::Prefilter::new(lits, exact))
             .map(Arc::new);
+        let projection = options.fields.as_ref().map(|fields| {
+            let paths = fields.iter().map(String::as_str);
+            Arc::new(Projection::new(
+                paths.chain(shapes::READER_FIELDS.iter().copied()),
+            ))
+        });
         let mut reader = Reader {
             ctx,
-            pipeline: Pipeline::new(Settings { prefilter }, 0),
+            pipeline: Pipeline::new(
+                Settings {
+                    prefilter,
+                    projection,
+                },
+                0,
+            ),
             finished: false,
             rule_notes: options.rule_notes,
         };

@@ -13,6 +13,7 @@ use super::splunk::SplunkLayer;
 use super::util::{after, before, excerpt};
 use super::winxml::XmlLayer;
 use crate::event::Event;
+use crate::projection::Projection;
 use std::sync::Arc;
 
 /// Bytes looked at before deciding (less at end of input).
@@ -22,6 +23,8 @@ const SNIFF: usize = 4096;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Settings {
     pub prefilter: Option<Arc<Prefilter>>,
+    /// The fields read from NDJSON lines (`None`: every line is parsed whole).
+    pub projection: Option<Arc<Projection>>,
 }
 
 #[derive(Debug)]
@@ -111,6 +114,13 @@ impl Pipeline {
         }
     }
 
+    fn json_layer(&self) -> JsonLayer {
+        JsonLayer::new(
+            self.settings.prefilter.clone(),
+            self.settings.projection.clone(),
+        )
+    }
+
     fn reject(&mut self, ctx: &mut Ctx, reason: String) {
         ctx.records += 1;
         ctx.error(
@@ -191,7 +201,7 @@ impl Pipeline {
             // A forced JSON-lines format reads line by line even when the first line is garbage:
             // that line is reported, the rest is read.
             Format::Ndjson | Format::WinlogbeatRaw | Format::Nxlog => {
-                return self.layer = Layer::Json(JsonLayer::new(self.settings.prefilter.clone()));
+                return self.layer = Layer::Json(self.json_layer());
             }
             Format::KibanaCsv | Format::EvtxECmdCsv
                 if first != Some(b'{') && first != Some(b'[') =>
@@ -207,11 +217,9 @@ impl Pipeline {
         }
         match first {
             Some(b'<') => self.layer = Layer::Xml(XmlLayer::new()),
-            Some(b'{') | Some(b'[') => {
-                self.layer = Layer::Json(JsonLayer::new(self.settings.prefilter.clone()))
-            }
+            Some(b'{') | Some(b'[') => self.layer = Layer::Json(self.json_layer()),
             _ if first_line.starts_with("Record ") => {
-                self.layer = Layer::Json(JsonLayer::new(None));
+                self.layer = Layer::Json(JsonLayer::new(None, None));
             }
             _ if first_line.starts_with("Log Name:") => {
                 self.reject(
@@ -231,9 +239,7 @@ impl Pipeline {
                 self.reject(ctx, reason);
             }
             // JSON lines behind a damaged first line: read them, reporting the damage.
-            _ if later_line_is_json_object(text) => {
-                self.layer = Layer::Json(JsonLayer::new(self.settings.prefilter.clone()))
-            }
+            _ if later_line_is_json_object(text) => self.layer = Layer::Json(self.json_layer()),
             _ if first_line.contains(',')
                 || first_line.contains(';')
                 || first_line.contains('\t') =>

@@ -8,6 +8,7 @@ use super::format::Format;
 use super::util::{at, has, str_at};
 use super::{siem, tools, winlog};
 use crate::event::Event;
+use crate::projection::Projection;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
@@ -26,6 +27,102 @@ impl Container {
         match self {
             Container::Lines => Format::Ndjson,
             Container::Document => Format::Json,
+        }
+    }
+}
+
+/// What the reader reads of a record to unwrap its envelope, recognise its schema and count it
+/// ([`unwrap`], [`recognise`], `Ctx::emit`). A projection always keeps these, so a projected
+/// record is recognised as the whole one would be; keep the list in step with those functions
+/// (the projection tests compare both ways of reading on every fixture).
+pub(crate) const READER_FIELDS: &[&str] = &[
+    // envelopes
+    "rawResponse",
+    "hits",
+    "events",
+    "_source",
+    "_index",
+    "_id",
+    // schemas
+    "savedObjectId",
+    "timelineType",
+    "templateTimelineId",
+    "group",
+    "kind",
+    "document",
+    "documents",
+    "Event_attributes",
+    "Event",
+    "RuleTitle",
+    "Timestamp",
+    "PayloadData1",
+    "MapDescription",
+    "Payload",
+    "EventId",
+    "category",
+    "properties",
+    "ActionType",
+    "DeviceName",
+    "TimeGenerated",
+    "EventID",
+    "Computer",
+    "Hostname",
+    "EventSourceName",
+    "EventData",
+    "result",
+    "event.category",
+    "event.module",
+    "event.code",
+    "winlog.event_id",
+    // counts
+    "@timestamp",
+    "event.action",
+    "winlog.channel",
+    "winlog.provider_name",
+];
+
+/// One NDJSON line read through `projection`: `fields` are its projected keys, `text` the line.
+/// A plain ECS document (no envelope, no other schema) becomes a projected event; anything
+/// else is parsed whole and read as [`record`] reads it.
+pub(crate) fn projected(
+    fields: Map<String, Value>,
+    text: Box<str>,
+    projection: &Arc<Projection>,
+    loc: Loc,
+    ctx: &mut Ctx,
+    out: &mut Vec<Event>,
+) {
+    // Envelope keys are kept whole, so their presence is certain; the exact checks are
+    // `unwrap`'s, on the whole record.
+    let envelope = ["rawResponse", "hits", "events", "_source"]
+        .iter()
+        .any(|k| fields.contains_key(*k));
+    let plain = match ctx.forced {
+        Format::Auto => recognise(&fields).is_none(),
+        Format::Ndjson | Format::Json => true,
+        _ => false,
+    };
+    if envelope || !plain {
+        return record_text(&text, Container::Lines, loc, ctx, out);
+    }
+    ctx.records += 1;
+    ctx.detect(Container::Lines.ecs_format());
+    ctx.emit_projected(fields, Arc::clone(projection), text, loc, out);
+}
+
+/// Parses `text` (known to be valid JSON) whole and handles it as [`record`] does.
+pub(crate) fn record_text(
+    text: &str,
+    container: Container,
+    loc: Loc,
+    ctx: &mut Ctx,
+    out: &mut Vec<Event>,
+) {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value) => record(value, container, loc, ctx, out),
+        Err(e) => {
+            ctx.records += 1;
+            ctx.error(loc, format!("invalid JSON ({e})"));
         }
     }
 }

@@ -142,6 +142,9 @@ pub struct Session {
     adhoc: bool,
     format: Format,
     prefilter: bool,
+    /// The fields read of every event (query and exceptions), for the readers' projection;
+    /// `None` reads events whole.
+    fields: Option<Vec<String>>,
     time_zone: String,
     correlator: Correlator,
     exceptions: Option<ExceptionList>,
@@ -201,6 +204,28 @@ impl std::fmt::Display for Message {
     }
 }
 
+/// What a session's readers may project events to: the query's fields and the exceptions'.
+/// Explaining and simulating read other fields of every event, and a mapping reads its
+/// aliases' targets, so those read events whole (a lookup the projection does not cover would
+/// read the whole document anyway: this only saves the double work).
+fn projected_fields(
+    options: &SessionOptions,
+    query: &Query,
+    exceptions: Option<&ExceptionList>,
+) -> Option<Vec<String>> {
+    if !options.projection || options.explain.is_some() || options.simulate {
+        return None;
+    }
+    if query.mapping().is_some() {
+        return None;
+    }
+    let mut fields = query.fields();
+    for item in exceptions.map(ExceptionList::items).unwrap_or_default() {
+        fields.extend(item.entries.iter().map(|e| e.field.clone()));
+    }
+    Some(fields)
+}
+
 impl Session {
     /// Compiles the rule or query and prepares the run; fails on a bad query, rule or option.
     pub fn new(options: SessionOptions) -> Result<Session, Error> {
@@ -241,6 +266,7 @@ impl Session {
                     .collect()
             })
             .unwrap_or_default();
+        let fields = projected_fields(&options, &query, exceptions.as_ref());
         Ok(Session {
             adhoc: matches!(options.source, RuleSource::Query(_)),
             query,
@@ -248,6 +274,7 @@ impl Session {
             builtin,
             format: options.format,
             prefilter: options.prefilter && options.explain.is_none(),
+            fields,
             time_zone: options.time_zone.clone(),
             correlator,
             exceptions,
@@ -321,7 +348,7 @@ impl Session {
                     format: self.format,
                     file_name: self.file_name.clone(),
                     time_zone: self.time_zone.clone(),
-                    fields: Some(self.query.fields()),
+                    fields: self.fields.clone(),
                     required_literals: literals,
                     rule_notes: self.builtin,
                     ..ReaderOptions::default()
