@@ -33,8 +33,8 @@ impl Container {
 
 /// What the reader reads of a record to unwrap its envelope, recognise its schema and count it
 /// ([`unwrap`], [`recognise`], `Ctx::emit`). A projection always keeps these, so a projected
-/// record is recognised as the whole one would be; keep the list in step with those functions
-/// (the projection tests compare both ways of reading on every fixture).
+/// record is recognised as the whole one would be. Keep the list in step with those functions:
+/// no test compares projected and whole reading over the fixtures yet (issue 10 lists it).
 pub(crate) const READER_FIELDS: &[&str] = &[
     // envelopes
     "rawResponse",
