@@ -496,13 +496,19 @@ fn action_event(ts: u64, action: &str) -> String {
         .to_string()
 }
 
-/// Runs `query` over `events` with the pre-filter on (the default) and off, for both the exact
-/// NDJSON reader and format detection; all four must agree. Returns the results.
+/// Runs `query` over `events` with the pre-filter and the projection on (the defaults), each
+/// off, and both off, for both the exact NDJSON reader and format detection; all must agree.
+/// Returns the results.
 fn prefiltered_and_not(query: &str, events: &[String]) -> Vec<Value> {
     let input = events.join("\n") + "\n";
     let mut answers = Vec::new();
     for format in ["ndjson", "auto"] {
-        for extra in [None, Some("--no-prefilter")] {
+        for extra in [
+            &[][..],
+            &["--no-prefilter"],
+            &["--no-projection"],
+            &["--no-prefilter", "--no-projection"],
+        ] {
             let mut args = vec!["run", "--query", query, "--format", format];
             args.extend(extra);
             let out = eqlite(&args, &input);

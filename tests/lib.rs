@@ -17,6 +17,7 @@ mod lang_conformance;
 mod lang_fuzz;
 mod parser;
 mod prefilter_property;
+mod projection_fixtures;
 mod props;
 mod seed_rule;
 mod session_view;

@@ -1,11 +1,12 @@
-//! Property test (issue 10): the literal pre-filter never changes an answer. For random queries
-//! of `tests/data/lang` (plus the built-in rule and two-stage sequences built from the corpus'
-//! filters) over generated NDJSON, the same [`Session`] runs with the pre-filter on and off, in
-//! format auto-detection and with `--format ndjson` (exact mode), each with its own random
-//! chunking (splits inside lines, empty pushes). With the pre-filter on or off the results (each
-//! event with its provenance), the records read, the stage hits and the unreadable records (count
-//! and list) must be identical, and every record the pre-filter skipped must be one the full
-//! parse turned into an event. Auto and exact mode are not compared with each other: auto mode
+//! Property test (issue 10): the literal pre-filter and the field projection never change an
+//! answer. For random queries of `tests/data/lang` (plus the built-in rule and two-stage
+//! sequences built from the corpus' filters) over generated NDJSON, the same [`Session`] runs
+//! with full parsing (both off) and with the pre-filter and the projection on together and each
+//! alone, in format auto-detection and with `--format ndjson` (exact mode), each with its own
+//! random chunking (splits inside lines, empty pushes). Every mode must give full parsing's
+//! results (each event's whole `_source`, rebuilt from the kept text under projection, with its
+//! provenance), records read, stage hits and unreadable records (count and list), and every
+//! record the pre-filter skipped must be one the full parse turned into an event. Auto and exact mode are not compared with each other: auto mode
 //! normalises raw Winlogbeat lines (it adds `event.action`), so their answers may differ.
 //!
 //! Events are built from the corpus' own events (so the queries' fields and values are there and
@@ -50,12 +51,40 @@ struct Corpus {
     refused: Vec<String>,
 }
 
-fn options(case: &Case, format: Format, prefilter: bool) -> SessionOptions {
+/// How records are read: the literal pre-filter and the field projection, each on or off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Mode {
+    prefilter: bool,
+    projection: bool,
+}
+
+/// Full parsing: the reference every other mode is compared with.
+const FULL: Mode = Mode {
+    prefilter: false,
+    projection: false,
+};
+/// As users run it (the defaults).
+const FAST: Mode = Mode {
+    prefilter: true,
+    projection: true,
+};
+/// Each alone, so a difference names the part that made it.
+const PREFILTER_ONLY: Mode = Mode {
+    prefilter: true,
+    projection: false,
+};
+const PROJECTION_ONLY: Mode = Mode {
+    prefilter: false,
+    projection: true,
+};
+
+fn options(case: &Case, format: Format, mode: Mode) -> SessionOptions {
     SessionOptions {
         source: case.source.clone(),
         event_category_field: case.category_field.clone(),
         format,
-        prefilter,
+        prefilter: mode.prefilter,
+        projection: mode.projection,
         ..SessionOptions::default()
     }
 }
@@ -140,13 +169,13 @@ fn load() -> Corpus {
             templates: templates.into_iter().filter(Value::is_object).collect(),
             literals: Vec::new(),
         };
-        match Session::new(options(&case, Format::Auto, true)) {
+        match Session::new(options(&case, Format::Auto, FAST)) {
             Ok(_) => cases.push(case),
             Err(e) => refused.push(format!("{}: {e}", case.label)),
         }
     }
     for case in &mut cases {
-        let session = Session::new(options(case, Format::Auto, true)).expect("compiles");
+        let session = Session::new(options(case, Format::Auto, FAST)).expect("compiles");
         case.literals = session.query().required_literals();
     }
     Corpus { cases, refused }
@@ -578,8 +607,8 @@ fn result_view(m: &Match) -> Result_ {
 
 /// Runs the case over `bytes`, pushed in pieces of the sizes in `cuts` (cycled; 0 is an empty
 /// push).
-fn run(case: &Case, format: Format, prefilter: bool, bytes: &[u8], cuts: &[usize]) -> Outcome {
-    run_named("gen.ndjson", case, format, prefilter, bytes, cuts).0
+fn run(case: &Case, format: Format, mode: Mode, bytes: &[u8], cuts: &[usize]) -> Outcome {
+    run_named("gen.ndjson", case, format, mode, bytes, cuts).0
 }
 
 /// [`run`] for a file named `name`; also the results as the CLI prints them.
@@ -587,7 +616,7 @@ fn run_named(
     name: &str,
     case: &Case,
     format: Format,
-    prefilter: bool,
+    mode: Mode,
     bytes: &[u8],
     cuts: &[usize],
 ) -> (Outcome, Vec<Value>) {
@@ -597,7 +626,7 @@ fn run_named(
     } else {
         &[]
     };
-    let mut session = Session::new(options(case, format, prefilter)).expect("compiles");
+    let mut session = Session::new(options(case, format, mode)).expect("compiles");
     let mut out = Vec::new();
     session.start_file(name, &mut out).expect("start");
     let (mut at, mut i) = (0, 0);
@@ -648,51 +677,74 @@ fn run_named(
     (outcome, printed)
 }
 
-/// What one comparison found: the pre-filtered counts (auto, exact) or what differed.
+/// What one comparison found: the pre-filtered counts (auto, exact) with the pre-filter and the
+/// projection on, or what differed from full parsing (and in which mode).
 fn check(case: &Case, input: &Input, cuts: (&[usize], &[usize])) -> Result<(u64, u64), String> {
     let bytes = input.bytes();
     let mut skipped = Vec::new();
     for format in [Format::Auto, Format::Ndjson] {
-        let on = run(case, format, true, &bytes, cuts.0);
-        let off = run(case, format, false, &bytes, cuts.1);
-        let mut diff = String::new();
-        if on.results != off.results {
-            let _ = writeln!(
-                diff,
-                "results differ:\n  on:  {:?}\n  off: {:?}",
-                on.results, off.results
-            );
+        let off = run(case, format, FULL, &bytes, cuts.1);
+        if off.prefiltered != 0 {
+            return Err(format!(
+                "format {format:?}: {} pre-filtered with the pre-filter off",
+                off.prefiltered
+            ));
         }
-        if on.errors != off.errors || on.error_count != off.error_count {
-            let _ = writeln!(
-                diff,
-                "unreadable records differ: on {} {:?}\n  off {} {:?}",
-                on.error_count,
-                on.errors.iter().map(|e| &e.message).collect::<Vec<_>>(),
-                off.error_count,
-                off.errors.iter().map(|e| &e.message).collect::<Vec<_>>()
-            );
+        for (mode, cut) in [
+            (FAST, cuts.0),
+            (PREFILTER_ONLY, cuts.1),
+            (PROJECTION_ONLY, cuts.0),
+        ] {
+            let on = run(case, format, mode, &bytes, cut);
+            let diff = differences(&on, &off);
+            if !diff.is_empty() {
+                return Err(format!(
+                    "format {format:?}, {mode:?} against full parsing: {diff}"
+                ));
+            }
+            if mode == FAST {
+                skipped.push(on.prefiltered);
+            }
         }
-        if (on.records, &on.stage_hits, on.matches) != (off.records, &off.stage_hits, off.matches) {
-            let _ = writeln!(
-                diff,
-                "counts differ: on records {} hits {:?} matches {}; off records {} hits {:?} matches {}",
-                on.records, on.stage_hits, on.matches, off.records, off.stage_hits, off.matches
-            );
-        }
-        if off.prefiltered != 0 || on.events + on.prefiltered != off.events {
-            let _ = writeln!(
-                diff,
-                "events: on {} + {} pre-filtered, off {} (+ {} pre-filtered)",
-                on.events, on.prefiltered, off.events, off.prefiltered
-            );
-        }
-        if !diff.is_empty() {
-            return Err(format!("format {format:?}: {diff}"));
-        }
-        skipped.push(on.prefiltered);
     }
     Ok((skipped[0], skipped[1]))
+}
+
+/// What differs between a run (`on`) and the full-parsing run (`off`), or an empty string.
+fn differences(on: &Outcome, off: &Outcome) -> String {
+    let mut diff = String::new();
+    if on.results != off.results {
+        let _ = writeln!(
+            diff,
+            "results differ:\n  on:  {:?}\n  off: {:?}",
+            on.results, off.results
+        );
+    }
+    if on.errors != off.errors || on.error_count != off.error_count {
+        let _ = writeln!(
+            diff,
+            "unreadable records differ: on {} {:?}\n  off {} {:?}",
+            on.error_count,
+            on.errors.iter().map(|e| &e.message).collect::<Vec<_>>(),
+            off.error_count,
+            off.errors.iter().map(|e| &e.message).collect::<Vec<_>>()
+        );
+    }
+    if (on.records, &on.stage_hits, on.matches) != (off.records, &off.stage_hits, off.matches) {
+        let _ = writeln!(
+            diff,
+            "counts differ: on records {} hits {:?} matches {}; off records {} hits {:?} matches {}",
+            on.records, on.stage_hits, on.matches, off.records, off.stage_hits, off.matches
+        );
+    }
+    if on.events + on.prefiltered != off.events {
+        let _ = writeln!(
+            diff,
+            "events: on {} + {} pre-filtered, off {}",
+            on.events, on.prefiltered, off.events
+        );
+    }
+    diff
 }
 
 /// Removes lines while the check still fails: the smallest failing input this finds.
@@ -833,8 +885,8 @@ fn gap_outcomes(line: &[u8], format: Format) -> (Outcome, Outcome) {
     bytes.push(b'\n');
     let whole: &[usize] = &[];
     (
-        run(&case, format, true, &bytes, whole),
-        run(&case, format, false, &bytes, whole),
+        run(&case, format, FAST, &bytes, whole),
+        run(&case, format, FULL, &bytes, whole),
     )
 }
 
@@ -895,7 +947,7 @@ fn the_cli_agrees_with_the_library_on_a_generated_file() {
     let _ = std::fs::remove_dir_all(&dir);
     let output = output.expect("the binary runs");
     let name = path.to_string_lossy().into_owned();
-    let (library, printed) = run_named(&name, case, Format::Auto, true, &bytes, &[4096]);
+    let (library, printed) = run_named(&name, case, Format::Auto, FAST, &bytes, &[4096]);
     assert!(library.prefiltered > 0 && library.error_count > 0 && !printed.is_empty());
     let stdout: Vec<Value> = String::from_utf8_lossy(&output.stdout)
         .lines()

@@ -215,6 +215,10 @@ pub struct RunArgs {
     /// Parse every record, without the literal pre-filter (same results, slower; for checks).
     #[arg(long)]
     pub no_prefilter: bool,
+    /// Parse each NDJSON record whole, not only the fields the query and exceptions read (same
+    /// results, slower; for checks).
+    #[arg(long)]
+    pub no_projection: bool,
     /// An Elasticsearch index mapping (`GET <index>/_mapping` output, `{"mappings": ...}` or
     /// `{"properties": ...}`) that types the fields as Elasticsearch indexed them (aliases,
     /// null_value, dates, numbers, ip, version, ...). Repeatable, one per index: an event takes

@@ -307,6 +307,7 @@ fn options(args: &RunArgs, read: ReadFile<'_>) -> Result<SessionOptions, String>
         )?,
         exceptions,
         prefilter: !args.no_prefilter,
+        projection: !args.no_projection,
         time_zone: args.time_zone.clone(),
         ..SessionOptions::default()
     })

@@ -156,7 +156,7 @@ pub(super) struct CorrelatorOptions {
 
 impl CorrelatorOptions {
     const KEYS: &'static str = "query, rule, format, reorderWindow, maxCandidates, exceptions, \
-                                prefilter, timeZone, views, simulate, explain, \
+                                prefilter, projection, timeZone, views, simulate, explain, \
                                 timestampField, tiebreakerField, eventCategoryField, size, \
                                 resultPosition, mapping, maxSamplesPerKey";
 
@@ -186,6 +186,7 @@ impl CorrelatorOptions {
                     session.max_candidates = Some(usize::try_from(n).unwrap_or(usize::MAX));
                 }
                 "prefilter" => session.prefilter = boolean(&key, &value)?,
+                "projection" => session.projection = boolean(&key, &value)?,
                 "views" => views = boolean(&key, &value)?,
                 "simulate" => session.simulate = boolean(&key, &value)?,
                 "explain" if value.as_bool() == Some(true) => {

@@ -48,6 +48,9 @@ export interface CorrelatorOptions extends QueryOptions {
   maxCandidates?: number | null;
   /** Skip records that provably pass no filter, unparsed (default true; same results). */
   prefilter?: boolean;
+  /** Parse only the fields the query and exceptions read of each NDJSON record, keeping its text
+   *  for results (default true; same results). */
+  projection?: boolean;
   /** Time zone for zone-less export timestamps: "UTC" (default) or a fixed offset "+02:00". */
   timeZone?: string;
   /** Add `view` (the table's cells, event locations, the decoded task) to each result. */

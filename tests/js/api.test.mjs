@@ -103,6 +103,28 @@ test('Correlator options: unknown keys and wrong types are rejected by name', ()
   assert.ok(notObject instanceof EqlError);
 });
 
+test('the pre-filter and the projection change no answer in the wasm path', () => {
+  const query = 'sequence by host.name with maxspan=1h [any where event.code : "46*"] [any where user.name != null]';
+  const answers = [];
+  for (const prefilter of [true, false]) {
+    for (const projection of [true, false]) {
+      for (const options of [{ rule: builtinRules()[0].id }, { query }, { query: 'any where true' }]) {
+        const { results, summary } = runAll(new Correlator({ ...options, prefilter, projection }), [sample]);
+        answers.push({ key: JSON.stringify(options), results: JSON.stringify(results), records: summary.records_read });
+      }
+    }
+  }
+  const byOptions = new Map();
+  for (const a of answers) byOptions.set(a.key, [...(byOptions.get(a.key) ?? []), a]);
+  for (const [key, runs] of byOptions) {
+    assert.equal(runs.length, 4, key);
+    for (const run of runs) assert.deepEqual(run, runs[0], key);
+  }
+  assert.ok(answers.some((a) => a.results.length > 2), 'some runs have results');
+  const bad = thrown(() => new Correlator({ projection: 'yes' }));
+  assert.match(bad.message, /projection/);
+});
+
 test('the built-in rule finds the one create/delete pair of the sample', () => {
   const { results, summary } = runAll(new Correlator({ rule: builtinRules()[0].id }), [sample]);
   assert.deepEqual(results.map((r) => r.join_keys), seedKeys);
