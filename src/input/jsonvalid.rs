@@ -339,6 +339,33 @@ mod tests {
         }
     }
 
+    /// Escapes at every offset around the 64-byte words of the masks: an escaped quote or
+    /// backslash pair split across two words, a `\u` escape whose digits are in the next one.
+    #[test]
+    fn escapes_across_mask_words() {
+        for pad in 0..140 {
+            let p = "x".repeat(pad);
+            for (tail, valid) in [
+                (r#"\"q"#, true),
+                (r#"\\"#, true),
+                (r#"\\\"q"#, true),
+                (r#"\u00e9\n\t"#, true),
+                (r#"\\\\"#, true),
+                (r#"\""#, true),
+                (r#"\"#, false),
+                (r#"\\\"#, false),
+                (r#"\u00"#, false),
+                (r#"\ud83d"#, false),
+                (r#"\q"#, false),
+            ] {
+                let line = format!(r#"{{"a":"{p}{tail}","b":[1,"{p}"]}}"#);
+                let bytes = line.as_bytes();
+                assert_eq!(certainly_valid(bytes), valid, "{line}");
+                assert_eq!(serde_object(bytes), valid, "{line}");
+            }
+        }
+    }
+
     #[test]
     fn accepts_what_events_look_like() {
         for ok in [
