@@ -46,6 +46,20 @@ enum Reach<'a> {
 }
 
 impl Node {
+    /// Adds the path made of `segments` below this node.
+    fn insert<'a>(&mut self, segments: &mut impl Iterator<Item = &'a str>) {
+        let Some(segment) = segments.next() else {
+            self.whole = true;
+            return;
+        };
+        if let Some((_, child)) = self.children.iter_mut().find(|(n, _)| **n == *segment) {
+            return child.insert(segments);
+        }
+        let mut child = Node::default();
+        child.insert(segments);
+        self.children.push((segment.into(), child));
+    }
+
     fn reach(&self, key: &str) -> Reach<'_> {
         let mut node = self;
         for segment in key.split('.') {
@@ -70,18 +84,7 @@ impl Projection {
     pub fn new<'a>(paths: impl IntoIterator<Item = &'a str>) -> Self {
         let mut root = Node::default();
         for path in paths {
-            let mut node = &mut root;
-            for segment in path.split('.') {
-                if !node.children.iter().any(|(name, _)| **name == *segment) {
-                    node.children.push((segment.into(), Node::default()));
-                }
-                let Some((_, child)) = node.children.iter_mut().find(|(n, _)| **n == *segment)
-                else {
-                    break;
-                };
-                node = child;
-            }
-            node.whole = true;
+            root.insert(&mut path.split('.'));
         }
         Projection { root }
     }

@@ -10,9 +10,9 @@
 //! 1. no byte below 0x20 anywhere (raw control characters are invalid in strings; raw tabs or
 //!    carriage returns as whitespace between tokens are legal but rare, and are left to
 //!    `serde_json`), and the line is UTF-8 (outside strings the grammar admits only ASCII);
-//! 2. bit masks of the quotes and backslashes (vector compares, 64 bytes to a word); every escape is checked in
-//!    order, and the quote an escape consumes is cleared, which leaves the quotes that end
-//!    strings;
+//! 2. bit masks of the quotes and backslashes (vector compares, 64 bytes to a word); every
+//!    escape is checked in order, and the quote an escape consumes is cleared, which leaves
+//!    the quotes that end strings;
 //! 3. the grammar walk, which jumps from a string's opening quote to the next quote left.
 //!
 //! A backslash outside a string is reached by the walk and rejected, so reading escapes over
@@ -107,7 +107,8 @@ fn string_ends(line: &[u8], seen: &mut Seen) -> Option<Vec<u64>> {
     Some(quotes)
 }
 
-/// The quote and backslash masks of up to 64 bytes (written so the compiler vectorises it).
+/// The quote and backslash masks of up to 64 bytes, a byte at a time: for a line's last,
+/// partial block (and the reference [`full_masks`] is tested against).
 #[inline]
 fn masks(block: &[u8]) -> (u64, u64) {
     let (mut q, mut b) = (0u64, 0u64);
@@ -309,7 +310,7 @@ mod tests {
     }
 
     #[test]
-    fn word_masks_are_exact() {
+    fn vector_masks_equal_the_byte_loop() {
         let mut rng = 0x1234_5678_9abc_def1u64;
         for _ in 0..20_000 {
             let mut block = [0u8; 64];
