@@ -136,6 +136,9 @@ pub struct Correlator {
     passthrough: bool,
     /// Set once a budget was exceeded: the correlator takes no more input.
     failed: Option<Error>,
+    /// Whether held events are frozen to text (`Event::freeze`); off for short-lived
+    /// correlators over events something else keeps anyway (`without_freezing`).
+    freeze: bool,
     /// What-if knobs for near-miss reports (`crate::explain`); all off for real runs.
     relax: Relax,
     /// `sample` queries: the documents kept per filter and join key.
@@ -260,6 +263,7 @@ impl Correlator {
             finished: false,
             max_candidates: Some(DEFAULT_MAX_CANDIDATES),
             failed: None,
+            freeze: true,
             relax: Relax::default(),
         }
     }
@@ -326,6 +330,14 @@ impl Correlator {
     /// error and the correlator takes no more input.
     pub fn with_max_candidates(mut self, max: Option<usize>) -> Self {
         self.max_candidates = max;
+        self
+    }
+
+    /// Holds events as they come rather than frozen to text: for a short-lived correlator over
+    /// events that stay alive elsewhere (a schedule replay's windows over a session's kept
+    /// candidates), where freezing would only copy each shared document once per run.
+    pub fn without_freezing(mut self) -> Self {
+        self.freeze = false;
         self
     }
 
@@ -487,7 +499,9 @@ impl Correlator {
             // Its fields are read: until it is released and matched (in batch mode, the end
             // of the input), only its text is needed.
             let mut event = event;
-            event.freeze();
+            if self.freeze {
+                event.freeze();
+            }
             let item = Classified {
                 event: Arc::new(event),
                 stages,

@@ -87,10 +87,12 @@ fn thaw(json: &str) -> Map<String, Value> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
-/// One event: a JSON object plus its provenance.
+/// One event: a JSON object plus its provenance. Cloning is cheap: the document is shared
+/// (copied on write by `source_mut`), so the correlators a schedule replay runs, and the
+/// candidates a session keeps for it, hold the same documents rather than one copy each.
 #[derive(Debug, Clone)]
 pub struct Event {
-    source: Source,
+    source: Arc<Source>,
     provenance: Provenance,
     /// With an index mapping: the mapped fields the query reads, as Elasticsearch indexed
     /// them ([`Query::index_event`](crate::Query::index_event)). Lookups of those fields read
@@ -103,7 +105,7 @@ impl Event {
     /// unreadable records instead of building an `Event`.
     pub fn new(source: Map<String, Value>, provenance: Provenance) -> Self {
         Self {
-            source: Source::Tree(source),
+            source: Arc::new(Source::Tree(source)),
             provenance,
             indexed: None,
         }
@@ -118,12 +120,12 @@ impl Event {
         provenance: Provenance,
     ) -> Self {
         Self {
-            source: Source::Projected {
+            source: Arc::new(Source::Projected {
                 fields,
                 cover,
                 json,
                 tree: std::sync::OnceLock::new(),
-            },
+            }),
             provenance,
             indexed: None,
         }
@@ -144,13 +146,12 @@ impl Event {
 
     /// Mutable access for normalisers that add ECS fields.
     pub fn source_mut(&mut self) -> &mut Map<String, Value> {
-        if let Source::Frozen { json, tree } | Source::Projected { json, tree, .. } =
-            &mut self.source
-        {
+        let source = Arc::make_mut(&mut self.source);
+        if let Source::Frozen { json, tree } | Source::Projected { json, tree, .. } = source {
             let map = tree.take().unwrap_or_else(|| thaw(json));
-            self.source = Source::Tree(map);
+            *source = Source::Tree(map);
         }
-        match &mut self.source {
+        match source {
             Source::Tree(map) => map,
             Source::Frozen { .. } | Source::Projected { .. } => unreachable_frozen(),
         }
@@ -158,19 +159,45 @@ impl Event {
 
     /// Keeps the document as compact JSON text until it is read again (see `Source`): for
     /// events a correlator holds, whose fields it has already read. A projected event already
-    /// is its text (plus the few projected keys), and a parsed tree of it is dropped.
+    /// is its text (plus the few projected keys), and a parsed tree of it is dropped. A document
+    /// another clone shares is not changed under it: this event gets a frozen copy of its own
+    /// (what a deep clone frozen would hold) unless the shared one is already compact.
     pub fn freeze(&mut self) {
-        if let Source::Projected { tree, .. } = &mut self.source {
-            tree.take();
+        if let Some(source) = Arc::get_mut(&mut self.source) {
+            match source {
+                Source::Projected { tree, .. } => drop(tree.take()),
+                Source::Tree(map) => {
+                    if let Ok(json) = serde_json::to_string(map) {
+                        *source = Source::Frozen {
+                            json: json.into_boxed_str(),
+                            tree: std::sync::OnceLock::new(),
+                        };
+                    }
+                }
+                Source::Frozen { .. } => {}
+            }
             return;
         }
-        if let Source::Tree(map) = &self.source {
-            if let Ok(json) = serde_json::to_string(map) {
-                self.source = Source::Frozen {
-                    json: json.into_boxed_str(),
-                    tree: std::sync::OnceLock::new(),
-                };
-            }
+        let copy = match &*self.source {
+            Source::Tree(map) => serde_json::to_string(map).ok().map(|json| Source::Frozen {
+                json: json.into_boxed_str(),
+                tree: std::sync::OnceLock::new(),
+            }),
+            Source::Projected {
+                fields,
+                cover,
+                json,
+                tree,
+            } if tree.get().is_some() => Some(Source::Projected {
+                fields: fields.clone(),
+                cover: Arc::clone(cover),
+                json: json.clone(),
+                tree: std::sync::OnceLock::new(),
+            }),
+            Source::Projected { .. } | Source::Frozen { .. } => None,
+        };
+        if let Some(copy) = copy {
+            self.source = Arc::new(copy);
         }
     }
 

@@ -327,10 +327,12 @@ impl Replay<'_> {
                     .map(|(_, e)| e)
             };
             let returned = correlate(self.per_run, window())?;
-            let all = if lo < hi {
-                correlate(self.unlimited, window())?.len()
+            // Fewer than max_signals returned: the limit cut nothing, so there is no need to
+            // count what an unlimited run finds.
+            let all = if returned.len() < schedule.max_signals {
+                returned.len()
             } else {
-                0
+                correlate(self.unlimited, window())?.len()
             };
             let mut report = RunReport {
                 start: rfc3339_utc(at),
@@ -590,7 +592,10 @@ fn correlate<'e>(
     query: &Query,
     events: impl Iterator<Item = &'e Event>,
 ) -> Result<Vec<Match>, Error> {
-    let mut correlator = query.correlator().with_max_candidates(None);
+    let mut correlator = query
+        .correlator()
+        .with_max_candidates(None)
+        .without_freezing();
     let mut out = Vec::new();
     for event in events {
         correlator.push_into(event.clone(), &mut out)?;

@@ -196,6 +196,8 @@ async function run({ runId, rule, exceptions, inputs, explain }) {
     }
     const end = c.finish();
     send(end.results);
+    // Ten phases spread over one interval; the first (offset 0) is the schedule as it is.
+    const phases = c.simulate({ phases: 10 });
     post({
       type: 'done',
       runId,
@@ -203,7 +205,7 @@ async function run({ runId, rule, exceptions, inputs, explain }) {
       warnings: c.warnings(),
       // What Kibana's detection engine would have alerted: the rule's schedule as it is, and
       // spread over ten phases (which matches depend on when the runs happen to fall).
-      schedule: { at: c.simulate()[0], phases: c.simulate({ phases: 10 }).map(({ alerts, runs, ...rest }) => rest) },
+      schedule: { at: phases[0], phases: phases.map(({ alerts, runs, ...rest }) => rest) },
       explanation: explain ? c.explain() : null,
       csv: c.exportCsv(),
       table: c.exportTable(),
