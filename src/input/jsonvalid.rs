@@ -367,6 +367,23 @@ mod tests {
         }
     }
 
+    /// Runs of backslashes of every length up to nine, ending on a quote, a letter or the end of
+    /// the string, at every offset around the word boundaries: exactly serde_json's answer.
+    #[test]
+    fn backslash_runs_across_mask_words() {
+        for pad in 50..80 {
+            let p = "y".repeat(pad);
+            for run in 0..10 {
+                let slashes = "\\".repeat(run);
+                for after in ["\"", "n", "x", "\"z\"", "/", "u0041"] {
+                    let line = format!(r#"{{"k":"{p}{slashes}{after}"}}"#);
+                    let bytes = line.as_bytes();
+                    assert_eq!(certainly_valid(bytes), serde_object(bytes), "{line}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn accepts_what_events_look_like() {
         for ok in [
