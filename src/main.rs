@@ -17,6 +17,8 @@ mod native {
 
     /// Bytes per read: large enough for the reader to spread a batch of lines over the cores.
     const READ_SIZE: usize = 1 << 20;
+    /// Files up to this size are read without a read-ahead thread.
+    const AHEAD_MIN: u64 = 4 << 20;
 
     /// Inputs larger than this (in total) get a progress bar when stderr is a terminal.
     const PROGRESS_MIN_BYTES: u64 = 8 << 20;
@@ -118,6 +120,11 @@ mod native {
             };
             let read = match file {
                 None => read_chunks(io::stdin().lock(), &mut chunk, &mut feed),
+                // A small file is read here: a thread and fresh buffers per file cost more
+                // than the reads they overlap (a directory of EVTX files is hundreds of them).
+                Some(file) if file.metadata().is_ok_and(|m| m.len() <= AHEAD_MIN) => {
+                    read_chunks(file, &mut chunk, &mut feed)
+                }
                 Some(file) => read_ahead(file, &mut feed),
             };
             if write_failed {

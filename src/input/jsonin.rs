@@ -11,7 +11,7 @@
 
 use super::ctx::{Ctx, Loc};
 use super::docstream::{DocStream, Style};
-use super::lines::{self, Pending, Readers, Verdict};
+use super::lines::{self, Origin, Readers, Verdict};
 use super::prefilter::Prefilter;
 use super::shapes::{self, Container};
 use super::util::{after, before, between, excerpt};
@@ -246,9 +246,8 @@ impl JsonLayer {
     /// Consumes complete lines in line mode (deciding the mode on the first non-blank one).
     fn lines(&mut self, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
         let mut start = 0;
-        // Complete lines are gathered, then read as one batch (in parallel where it pays).
-        let mut pending: Vec<Pending> = Vec::new();
-        loop {
+        // Line by line until the first non-blank line decides the mode.
+        while self.mode == Mode::Undecided {
             // A partial line is not scanned again when more of it arrives.
             let from = start.max(self.scanned);
             let found = memchr::memchr(b'\n', after(&self.buf, from)).map(|i| from + i);
@@ -260,61 +259,72 @@ impl JsonLayer {
                 }
                 None => {
                     self.scanned = self.buf.len();
-                    self.read_lines(std::mem::take(&mut pending), ctx, out);
-                    if !at_end && self.long_line(start, ctx) {
-                        return;
+                    if at_end || !self.long_line(start, ctx) {
+                        self.advance_lines(start);
                     }
-                    break;
+                    return;
                 }
             };
             let trimmed = trim(line);
-            if !trimmed.is_empty() {
-                if self.mode == Mode::Undecided {
-                    let valid =
-                        |t: &[u8]| serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok();
-                    ctx.examined += trimmed.len() as u64;
-                    let whole = trimmed.starts_with(b"{") && valid(trimmed);
-                    let one_line_array = trimmed.starts_with(b"[") && valid(trimmed);
-                    if whole || one_line_array {
-                        self.mode = Mode::Lines;
-                    } else if trimmed.starts_with(b"[") {
-                        // A multi-line array: read its elements as they complete.
-                        let ws = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
-                        self.offset += start as u64;
-                        self.buf.drain(..start);
-                        self.consume(ws + 1);
-                        self.mode = Mode::Array;
-                        return;
-                    } else if trimmed.starts_with(b"{") || record_marker(trimmed).is_some() {
-                        // A pretty-printed document: keep everything from here on.
-                        self.mode = Mode::Document;
-                        self.advance(start);
-                        return;
-                    } else {
-                        self.mode = Mode::Lines;
-                    }
+            if trimmed.is_empty() {
+                self.line += 1;
+                start = next;
+                if start >= self.buf.len() {
+                    break;
                 }
-                let lead = line.len() - line.trim_ascii_start().len();
-                pending.push(Pending {
-                    start: start + lead,
-                    end: start + lead + trimmed.len(),
-                    loc: Loc {
-                        line: Some(self.line),
-                        record: None,
-                        offset: Some(self.offset + start as u64),
-                    },
-                });
+                continue;
             }
-            self.line += 1;
-            start = next;
-            if start >= self.buf.len() {
-                break;
+            let valid = |t: &[u8]| serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok();
+            ctx.examined += trimmed.len() as u64;
+            let whole = trimmed.starts_with(b"{") && valid(trimmed);
+            let one_line_array = trimmed.starts_with(b"[") && valid(trimmed);
+            if whole || one_line_array {
+                self.mode = Mode::Lines;
+            } else if trimmed.starts_with(b"[") {
+                // A multi-line array: read its elements as they complete.
+                let ws = line.iter().take_while(|b| b.is_ascii_whitespace()).count();
+                self.offset += start as u64;
+                self.buf.drain(..start);
+                self.consume(ws + 1);
+                self.mode = Mode::Array;
+                return;
+            } else if trimmed.starts_with(b"{") || record_marker(trimmed).is_some() {
+                // A pretty-printed document: keep everything from here on.
+                self.mode = Mode::Document;
+                self.advance(start);
+                return;
+            } else {
+                self.mode = Mode::Lines;
+            }
+            // The deciding line is the batch's first (scanned again there: it is one line).
+            self.scanned = start;
+        }
+        if self.mode == Mode::Lines {
+            // Every complete line from `start` as one batch; the rest has no newline.
+            let from = start.max(self.scanned);
+            let end = if at_end {
+                self.buf.len()
+            } else {
+                memchr::memrchr(b'\n', after(&self.buf, from)).map_or(start, |i| from + i + 1)
+            };
+            ctx.examined += self.buf.len().saturating_sub(from) as u64;
+            if end > start {
+                self.read_lines((start, end), ctx, out);
+                start = end;
+            }
+            self.scanned = self.buf.len();
+            if !at_end && self.long_line(start, ctx) {
+                return;
             }
         }
-        self.read_lines(pending, ctx, out);
-        // Drop consumed bytes (line counter already advanced).
+        self.advance_lines(start);
+    }
+
+    /// Drops the consumed `buf[..start]` (the line counter already advanced past it).
+    fn advance_lines(&mut self, start: usize) {
+        let start = start.min(self.buf.len());
         self.offset += start as u64;
-        self.buf.drain(..start.min(self.buf.len()));
+        self.buf.drain(..start);
         self.scanned = self.scanned.saturating_sub(start);
     }
 
@@ -588,13 +598,10 @@ impl JsonLayer {
         }
     }
 
-    /// Reads a batch of complete NDJSON lines (spans of `buf`): verdicts first (pre-filter,
+    /// Reads the complete NDJSON lines of `buf[span]`: framed and judged first (pre-filter,
     /// validity, parsing: no shared state, so in parallel for large batches), then each
-    /// verdict in line order, so what is reported never depends on the split.
-    fn read_lines(&mut self, pending: Vec<Pending>, ctx: &mut Ctx, out: &mut Vec<Event>) {
-        if pending.is_empty() {
-            return;
-        }
+    /// verdict applied in line order, so what is reported never depends on the split.
+    fn read_lines(&mut self, span: (usize, usize), ctx: &mut Ctx, out: &mut Vec<Event>) {
         // The first record of a stream is always parsed (format detection needs it).
         let force_first = !self.parsed_one;
         self.parsed_one = true;
@@ -602,9 +609,14 @@ impl JsonLayer {
             prefilter: self.prefilter.as_ref(),
             projection: self.projection.as_ref(),
         };
-        let verdicts = lines::verdicts(&mut self.buf, &pending, readers, force_first);
-        for (line, verdict) in pending.into_iter().zip(verdicts) {
-            match verdict {
+        let origin = Origin {
+            line: self.line,
+            offset: self.offset,
+        };
+        let batch = lines::read(&mut self.buf, span, origin, readers, force_first);
+        self.line += batch.count;
+        for line in batch.lines {
+            match line.verdict {
                 Verdict::Skipped => {
                     ctx.records += 1;
                     ctx.prefiltered += 1;

@@ -1,8 +1,10 @@
-//! The per-line work of NDJSON reading, apart from the reader's state: for each complete line,
-//! whether the pre-filter skips it (checked to be valid JSON all the same) or what parsing it
-//! gives. A verdict depends on the line's bytes alone, so natively a large batch is split across
-//! the machine's cores; the caller applies the verdicts in line order, so results, counts and
-//! error reports are the same whatever the split or the number of threads.
+//! The per-line work of NDJSON reading, apart from the reader's state: a batch of complete
+//! lines is framed (split at newlines, trimmed, blank lines left out) and each line gets its
+//! verdict: whether the pre-filter skips it (checked to be valid JSON all the same) or what
+//! parsing it gives. Both depend on the bytes alone, so natively a large batch is cut at
+//! newlines into one run per core and framed and judged there: the reader's own thread only
+//! applies the verdicts, in line order, so results, counts and error reports are the same
+//! whatever the split or the number of threads.
 
 use super::ctx::Loc;
 use super::prefilter::Prefilter;
@@ -11,13 +13,14 @@ use crate::projection::Projection;
 use serde_json::{Map, Value};
 use std::sync::Arc;
 
-/// A complete, non-blank line waiting for its verdict: its span in the reader's buffer
-/// (whitespace trimmed) and where it is in the stream.
-#[derive(Debug, Clone)]
-pub(crate) struct Pending {
+/// A complete, non-blank line and its verdict: its span in the reader's buffer (whitespace
+/// trimmed) and where it is in the stream.
+#[derive(Debug)]
+pub(crate) struct Line {
     pub start: usize,
     pub end: usize,
     pub loc: Loc,
+    pub verdict: Verdict,
 }
 
 /// What one line gives.
@@ -44,54 +47,95 @@ pub(crate) struct Readers<'a> {
     pub projection: Option<&'a Arc<Projection>>,
 }
 
-/// The verdicts for `lines` of `buf`, in order. `force_first`: the first line is parsed
-/// whatever the pre-filter says. (`buf` is lent to the helper threads for a large batch and
-/// is back, unchanged, when this returns: hence the `Vec`, which can be moved out and back.)
-#[allow(clippy::ptr_arg)]
-pub(crate) fn verdicts(
-    buf: &mut Vec<u8>,
-    lines: &[Pending],
-    readers: Readers<'_>,
-    force_first: bool,
-) -> Vec<Verdict> {
-    #[cfg(not(target_arch = "wasm32"))]
-    {
-        let bytes = match (lines.first(), lines.last()) {
-            (Some(first), Some(last)) => last.end.saturating_sub(first.start),
-            _ => 0,
-        };
-        let threads = super::helpers::threads();
-        if threads > 1 && bytes >= PARALLEL_MIN && lines.len() >= 2 * threads {
-            return parallel(buf, lines, readers, force_first, threads, bytes);
-        }
-    }
-    let projection = readers.projection.map(|p| &**p);
-    sequential(
-        buf,
-        lines,
-        readers.prefilter.map(|p| &**p),
-        projection,
-        force_first,
-    )
+/// Where a batch starts in the stream: the 1-based line of its first byte and the stream
+/// offset of the buffer's first byte.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Origin {
+    pub line: u64,
+    pub offset: u64,
 }
 
-fn sequential(
+/// A framed and judged batch.
+#[derive(Debug, Default)]
+pub(crate) struct Batch {
+    /// The non-blank lines, in order.
+    pub lines: Vec<Line>,
+    /// How many lines the batch spans, blank ones included.
+    pub count: u64,
+}
+
+/// The lines of `buf[from..to]` (each ends at a newline or at `to`) with their verdicts.
+/// `force_first`: the first line is parsed whatever the pre-filter says. (`buf` is lent to the
+/// helper threads for a large batch and is back, unchanged, when this returns: hence the `Vec`,
+/// which can be moved out and back.)
+#[allow(clippy::ptr_arg)]
+pub(crate) fn read(
+    buf: &mut Vec<u8>,
+    (from, to): (usize, usize),
+    origin: Origin,
+    readers: Readers<'_>,
+    force_first: bool,
+) -> Batch {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let threads = super::helpers::threads();
+        if threads > 1 && to.saturating_sub(from) >= PARALLEL_MIN {
+            return parallel(buf, (from, to), origin, readers, force_first, threads);
+        }
+    }
+    let mut batch = frame_and_judge(
+        buf,
+        (from, to),
+        readers.prefilter.map(|p| &**p),
+        readers.projection.map(|p| &**p),
+        force_first,
+    );
+    place(&mut batch.lines, origin);
+    batch
+}
+
+/// Frames `buf[from..to]` and judges each line; a line's `loc` holds, for now, the count of
+/// lines before it in the run and its start in `buf` (made absolute by [`place`]).
+fn frame_and_judge(
     buf: &[u8],
-    lines: &[Pending],
+    (from, to): (usize, usize),
     prefilter: Option<&Prefilter>,
     projection: Option<&Projection>,
     force_first: bool,
-) -> Vec<Verdict> {
+) -> Batch {
+    let mut batch = Batch::default();
     let mut scratch = Vec::new();
-    lines
-        .iter()
-        .enumerate()
-        .map(|(i, line)| {
-            let text = between(buf, line.start, line.end);
-            let filter = prefilter.filter(|_| !(force_first && i == 0));
-            verdict(text, filter, projection, &mut scratch)
-        })
-        .collect()
+    let mut start = from;
+    while start < to {
+        let end = memchr::memchr(b'\n', between(buf, start, to)).map_or(to, |i| start + i);
+        let line = between(buf, start, end);
+        let trimmed = line.trim_ascii();
+        if !trimmed.is_empty() {
+            let lead = line.len() - line.trim_ascii_start().len();
+            let filter = prefilter.filter(|_| !(force_first && batch.lines.is_empty()));
+            batch.lines.push(Line {
+                start: start + lead,
+                end: start + lead + trimmed.len(),
+                loc: Loc {
+                    line: Some(batch.count),
+                    record: None,
+                    offset: Some(start as u64),
+                },
+                verdict: verdict(trimmed, filter, projection, &mut scratch),
+            });
+        }
+        batch.count += 1;
+        start = end + 1;
+    }
+    batch
+}
+
+/// Turns the run-relative `loc`s of [`frame_and_judge`] into stream positions.
+fn place(lines: &mut [Line], origin: Origin) {
+    for line in lines {
+        line.loc.line = line.loc.line.map(|n| origin.line + n);
+        line.loc.offset = line.loc.offset.map(|at| origin.offset + at);
+    }
 }
 
 /// One line's verdict. A line the pre-filter skips is still checked to be valid JSON (and when
@@ -121,50 +165,50 @@ fn verdict(
     }
 }
 
-/// Splits `lines` into `threads` runs of about equal bytes and computes them on the reader's
-/// helper threads and this one (`helpers::run_all`), the buffer shared while they run.
+/// Cuts `buf[from..to]` at newlines into `threads` runs of about equal bytes, frames and
+/// judges them on the reader's helper threads and this one (`helpers::run_all`), the buffer
+/// shared while they run, and joins the runs in order.
 #[cfg(not(target_arch = "wasm32"))]
 fn parallel(
     buf: &mut Vec<u8>,
-    lines: &[Pending],
+    (from, to): (usize, usize),
+    origin: Origin,
     readers: Readers<'_>,
     force_first: bool,
     threads: usize,
-    bytes: usize,
-) -> Vec<Verdict> {
-    let first = lines.first().map_or(0, |l| l.start);
-    let share = bytes / threads + 1;
-    let data = Arc::new(std::mem::take(buf));
-    let mut jobs: Vec<Box<dyn FnOnce() -> Vec<Verdict> + Send>> = Vec::with_capacity(threads);
-    let mut rest = lines;
-    for k in 0..threads {
-        let cut = if k + 1 == threads {
-            rest.len()
-        } else {
-            rest.iter()
-                .position(|l| l.start >= first + (k + 1) * share)
-                .unwrap_or(rest.len())
-        };
-        let (head, tail) = rest.split_at(cut);
-        rest = tail;
-        let (part, data) = (head.to_vec(), Arc::clone(&data));
-        let filter = readers.prefilter.cloned();
-        let projection = readers.projection.cloned();
-        let force = force_first && k == 0;
-        jobs.push(Box::new(move || {
-            sequential(
-                &data,
-                &part,
-                filter.as_deref(),
-                projection.as_deref(),
-                force,
-            )
-        }));
+) -> Batch {
+    let share = (to - from) / threads + 1;
+    let mut cuts = vec![from];
+    for k in 1..threads {
+        let at = (from + k * share).max(cuts.last().copied().unwrap_or(from));
+        let cut = memchr::memchr(b'\n', between(buf, at, to)).map_or(to, |i| at + i + 1);
+        cuts.push(cut);
     }
-    let out = super::helpers::run_all(jobs)
-        .into_iter()
-        .flatten()
+    cuts.push(to);
+    let data = Arc::new(std::mem::take(buf));
+    let jobs: Vec<Box<dyn FnOnce() -> Batch + Send>> = cuts
+        .windows(2)
+        .enumerate()
+        .map(|(k, run)| {
+            let (run, data) = ((run[0], run[1]), Arc::clone(&data));
+            let filter = readers.prefilter.cloned();
+            let projection = readers.projection.cloned();
+            let force = force_first && k == 0;
+            Box::new(move || {
+                frame_and_judge(&data, run, filter.as_deref(), projection.as_deref(), force)
+            }) as Box<dyn FnOnce() -> Batch + Send>
+        })
         .collect();
+    let mut out = Batch::default();
+    for mut run in super::helpers::run_all(jobs) {
+        let at = Origin {
+            line: origin.line + out.count,
+            offset: origin.offset,
+        };
+        place(&mut run.lines, at);
+        out.count += run.count;
+        out.lines.append(&mut run.lines);
+    }
     // Every job has dropped its handle by now, so this takes the buffer back without a copy.
     *buf = Arc::try_unwrap(data).unwrap_or_else(|shared| (*shared).clone());
     out
