@@ -111,6 +111,13 @@ fn evtx_fortinet_create_only_and_donpapi_noise() {
             "FS03VULN$"
         )]
     );
+    // Seventeen chunks: the same events whatever the pieces the bytes arrive in (chunks cut
+    // from a push, or completed across pushes, around the header and every chunk boundary).
+    for piece in [1, 4095, 4097, 65535, 65536, 65537, 200_000, 1 << 20] {
+        let (chunked, s2) = read_chunked(&bytes, "d.evtx", piece);
+        assert_eq!(s2.error_count, 0, "pieces of {piece}");
+        assert!(chunked == events, "pieces of {piece}");
+    }
 }
 
 #[test]

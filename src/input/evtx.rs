@@ -14,6 +14,7 @@ use super::evtx_recover::{self, CHUNK_MAGIC, MIN_RECORD};
 use super::format::Format;
 use super::prefilter::Prefilter;
 use super::tools::evtx_event;
+use super::util::{after, before, between};
 use crate::event::Event;
 use evtx::{EvtxChunk, EvtxChunkData, ParserSettings};
 use serde_json::{Map, Value};
@@ -43,7 +44,7 @@ pub(crate) struct EvtxLayer {
 #[cfg(not(target_arch = "wasm32"))]
 const BATCH: usize = 6;
 #[cfg(target_arch = "wasm32")]
-const BATCH: usize = 1;
+const BATCH: usize = 6;
 
 impl EvtxLayer {
     /// `prefilter` must be a mapped-mode one (not `--format ndjson`'s exact mode).
@@ -60,9 +61,27 @@ impl EvtxLayer {
         }
     }
 
-    pub fn push(&mut self, chunk: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
-        self.buf.extend_from_slice(chunk);
-        self.drain(ctx, out);
+    /// Whole chunks are cut straight from `bytes` (one copy each); only the file header and
+    /// a chunk split across pushes go through `buf`.
+    pub fn push(&mut self, bytes: &[u8], ctx: &mut Ctx, out: &mut Vec<Event>) {
+        let mut rest = bytes;
+        if !self.header_done || !self.buf.is_empty() {
+            let target = if self.header_done { CHUNK } else { FILE_HEADER };
+            let take = target.saturating_sub(self.buf.len()).min(rest.len());
+            self.buf.extend_from_slice(before(rest, take));
+            rest = after(rest, take);
+            self.drain(ctx, out);
+            if !self.buf.is_empty() {
+                // Short of the header or of a chunk: `rest` is empty.
+                return;
+            }
+        }
+        let mut cut = 0;
+        while rest.len() - cut >= CHUNK {
+            self.cut(between(rest, cut, cut + CHUNK).to_vec(), ctx, out);
+            cut += CHUNK;
+        }
+        self.buf.extend_from_slice(after(rest, cut));
     }
 
     pub fn finish(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
@@ -121,21 +140,27 @@ impl EvtxLayer {
             self.offset += FILE_HEADER as u64;
             self.header_done = true;
         }
-        // Each whole chunk is copied out once and the rest moved down once per push (moving
-        // the rest after every chunk copied a 1 MiB push eight times over).
-        let mut cut = 0;
-        while self.buf.len() - cut >= CHUNK {
-            let data = super::util::between(&self.buf, cut, cut + CHUNK).to_vec();
-            cut += CHUNK;
-            let offset = self.offset;
-            self.offset += CHUNK as u64;
-            self.chunk_no += 1;
-            self.pending.push((data, offset, self.chunk_no));
-            if self.pending.len() >= BATCH {
-                self.flush(ctx, out);
-            }
+        while self.buf.len() >= CHUNK {
+            let data = if self.buf.len() == CHUNK {
+                std::mem::take(&mut self.buf)
+            } else {
+                let data = between(&self.buf, 0, CHUNK).to_vec();
+                self.buf.drain(..CHUNK);
+                data
+            };
+            self.cut(data, ctx, out);
         }
-        self.buf.drain(..cut);
+    }
+
+    /// Queues the next whole chunk, reading the queue when it is a batch.
+    fn cut(&mut self, data: Vec<u8>, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        let offset = self.offset;
+        self.offset += CHUNK as u64;
+        self.chunk_no += 1;
+        self.pending.push((data, offset, self.chunk_no));
+        if self.pending.len() >= BATCH {
+            self.flush(ctx, out);
+        }
     }
 
     /// Reads the pending chunks and hands their events and errors on in stream order.
