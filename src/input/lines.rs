@@ -187,10 +187,11 @@ fn parallel(
     cuts.push(to);
     let data = Arc::new(std::mem::take(buf));
     let jobs: Vec<Box<dyn FnOnce() -> Batch + Send>> = cuts
-        .windows(2)
+        .iter()
+        .zip(cuts.iter().skip(1))
         .enumerate()
-        .map(|(k, run)| {
-            let (run, data) = ((run[0], run[1]), Arc::clone(&data));
+        .map(|(k, (&start, &end))| {
+            let (run, data) = ((start, end), Arc::clone(&data));
             let filter = readers.prefilter.cloned();
             let projection = readers.projection.cloned();
             let force = force_first && k == 0;
