@@ -108,11 +108,11 @@ mod native {
                 return 1;
             }
             let mut write_failed = false;
-            let mut feed = |bytes: &[u8]| {
+            let mut feed = |bytes: &mut Vec<u8>| {
                 if let Some(bar) = &progress {
                     bar.inc(bytes.len() as u64);
                 }
-                if write_out(&run.push(bytes)).is_err() {
+                if write_out(&run.push_buf(bytes)).is_err() {
                     write_failed = true;
                     return false;
                 }
@@ -154,11 +154,14 @@ mod native {
     fn read_chunks(
         mut source: impl Read,
         chunk: &mut [u8],
-        feed: &mut dyn FnMut(&[u8]) -> bool,
+        feed: &mut dyn FnMut(&mut Vec<u8>) -> bool,
     ) -> io::Result<()> {
+        let mut piece = Vec::new();
         loop {
             let n = read_some(&mut source, chunk)?;
-            if n == 0 || !feed(chunk.get(..n).unwrap_or_default()) {
+            piece.clear();
+            piece.extend_from_slice(chunk.get(..n).unwrap_or_default());
+            if n == 0 || !feed(&mut piece) {
                 return Ok(());
             }
         }
@@ -177,7 +180,13 @@ mod native {
     /// Like [`read_chunks`] for a file, read on a thread of its own a few chunks ahead, so the
     /// reads (a tenth of a pre-filtered run) overlap the engine's work. Not for stdin: a
     /// reader thread blocked on a pipe could not be stopped when the run stops early.
-    fn read_ahead(file: std::fs::File, feed: &mut dyn FnMut(&[u8]) -> bool) -> io::Result<()> {
+    ///
+    /// Each read fills a buffer the run handed back (`push_buf` swaps it for the one it was
+    /// given), into its spare capacity: no zeroing, and no copy of the chunk on the run's side.
+    fn read_ahead(
+        file: std::fs::File,
+        feed: &mut dyn FnMut(&mut Vec<u8>) -> bool,
+    ) -> io::Result<()> {
         use std::sync::mpsc::{channel, sync_channel};
         const AHEAD: usize = 3;
         std::thread::scope(|scope| {
@@ -187,13 +196,12 @@ mod native {
                 let mut file = file;
                 loop {
                     let mut buf = empty_rx.try_recv().unwrap_or_default();
-                    buf.resize(READ_SIZE, 0);
-                    let sent = match read_some(&mut file, &mut buf) {
+                    buf.clear();
+                    buf.reserve(READ_SIZE);
+                    // (`read_to_end` retries a read a signal interrupted.)
+                    let sent = match (&mut file).take(READ_SIZE as u64).read_to_end(&mut buf) {
                         Ok(0) => return,
-                        Ok(n) => {
-                            buf.truncate(n);
-                            full_tx.send(Ok(buf))
-                        }
+                        Ok(_) => full_tx.send(Ok(buf)),
                         Err(e) => {
                             let _ = full_tx.send(Err(e));
                             return;
@@ -205,8 +213,8 @@ mod native {
                 }
             });
             for piece in full_rx.iter() {
-                let piece = piece?;
-                if !feed(&piece) {
+                let mut piece = piece?;
+                if !feed(&mut piece) {
                     break;
                 }
                 let _ = empty_tx.send(piece);

@@ -251,3 +251,74 @@ fn search_hits_keep_their_index() {
         assert_eq!(chunked, events, "{n} hits in pushes");
     }
 }
+
+/// `push_buf` (the CLI's and the wasm facade's way in: the reader takes the chunk as its own
+/// buffer and reads NDJSON lines in place) reads exactly what `push` reads with the same
+/// chunking: blank and CRLF lines, damaged lines, a line long enough to be streamed, a last
+/// line without a newline, with the pre-filter and without. (Without it, every chunking reads
+/// what one whole push does; with it, a line streamed because it arrived in pieces larger than
+/// `STREAM_LINE` is parsed rather than skipped, so only same-chunking reads are compared.)
+#[test]
+fn push_buf_reads_what_push_reads() {
+    let mut text = String::new();
+    for i in 0..400 {
+        let action = if i % 50 == 7 {
+            "scheduled-task-created"
+        } else {
+            "logged-in"
+        };
+        text.push_str(&format!(
+            "{{\"@timestamp\":\"2020-01-01T00:00:{:02}Z\",\"event\":{{\"action\":\"{action}\",\"category\":[\"iam\"]}},\"n\":{i}}}\n",
+            i % 60
+        ));
+        match i % 97 {
+            3 => text.push_str("\n   \n"),
+            5 => text.push_str("{\"broken\": \r\n"),
+            11 => text.push_str(&format!(
+                "{{\"pad\":\"{}\",\"n\":-1}}\r\n",
+                "x".repeat(1_200_000)
+            )),
+            _ => {}
+        }
+    }
+    text.push_str("{\"event\":{\"action\":\"last\"}}");
+    let bytes = text.as_bytes();
+    let rule = vec![
+        vec!["iam".to_string(), "scheduled-task-created".to_string()],
+        vec!["iam".to_string(), "scheduled-task-deleted".to_string()],
+    ];
+    let whole = eqlite::input::read_all(bytes, eqlite::ReaderOptions::default());
+    assert!(whole.1.error_count >= 4, "{:?}", whole.1.errors);
+    for literals in [None, Some(rule)] {
+        let pre = literals.is_some();
+        let options = || eqlite::ReaderOptions {
+            required_literals: literals.clone(),
+            ..eqlite::ReaderOptions::default()
+        };
+        for size in [1, 7, 1000, 65_536, 1 << 20, 3 << 20, bytes.len()] {
+            let mut by_slice = eqlite::Reader::new(options());
+            let mut expected = Vec::new();
+            for piece in bytes.chunks(size) {
+                by_slice.push(piece, &mut expected);
+            }
+            by_slice.finish(&mut expected);
+            let mut r = eqlite::Reader::new(options());
+            let (mut out, mut chunk) = (Vec::new(), Vec::new());
+            for piece in bytes.chunks(size) {
+                chunk.extend_from_slice(piece);
+                r.push_buf(&mut chunk, &mut out);
+                assert!(chunk.is_empty());
+            }
+            r.finish(&mut out);
+            assert!(out == expected, "{size}-byte chunks, pre-filter {pre}");
+            assert_eq!(
+                r.summary(),
+                by_slice.summary(),
+                "{size}-byte chunks, pre-filter {pre}"
+            );
+            if !pre {
+                assert!(out == whole.0, "{size}-byte chunks");
+            }
+        }
+    }
+}

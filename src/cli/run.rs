@@ -168,6 +168,17 @@ impl Run {
         self.step(step)
     }
 
+    /// [`push`](Self::push), taking the bytes out of `bytes` (left empty, perhaps with a spare
+    /// allocation for the next read): NDJSON lines are read where they are.
+    pub fn push_buf(&mut self, bytes: &mut Vec<u8>) -> Output {
+        if self.stopped {
+            bytes.clear();
+            return Output::default();
+        }
+        let step = self.session.push_buf(bytes, &mut self.results);
+        self.step(step)
+    }
+
     /// Ends the current input (its unreadable records and notes are printed now).
     pub fn end_file(&mut self) -> Output {
         let step = self.session.end_file(&mut self.results);

@@ -93,6 +93,42 @@ impl JsonLayer {
         self.feed(chunk, false, ctx, out);
     }
 
+    /// [`push`](Self::push), taking the bytes out of `chunk` (left empty, perhaps holding a
+    /// spare allocation for the caller's next read). Between NDJSON lines the chunk becomes
+    /// the layer's buffer and its lines are read where they are: only the line split across
+    /// pushes is copied, not the whole chunk.
+    pub fn push_buf(&mut self, chunk: &mut Vec<u8>, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        let reading_lines = |l: &Self| l.mode == Mode::Lines && l.stream.is_none();
+        let first_newline = if reading_lines(self) {
+            memchr::memchr(b'\n', chunk)
+        } else {
+            None
+        };
+        let Some(i) = first_newline else {
+            self.push(chunk, ctx, out);
+            chunk.clear();
+            return;
+        };
+        // The line the last push left partial ends at `i`: it is read from the buffer.
+        let head = if self.buf.is_empty() {
+            0
+        } else {
+            self.push(before(chunk, i + 1), ctx, out);
+            i + 1
+        };
+        if !(self.buf.is_empty() && reading_lines(self)) {
+            self.push(after(chunk, head), ctx, out);
+            chunk.clear();
+            return;
+        }
+        std::mem::swap(&mut self.buf, chunk);
+        chunk.clear();
+        // `buf[..head]` is read already: `offset` is that of `buf[0]`.
+        self.offset -= head as u64;
+        self.scanned = head;
+        self.appended(head, false, ctx, out);
+    }
+
     pub fn finish(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
         self.feed(&[], true, ctx, out);
         if let Some(stream) = self.stream.take() {
@@ -154,24 +190,29 @@ impl JsonLayer {
                 }
                 Mode::Undecided | Mode::Lines | Mode::Array => {
                     self.buf.extend_from_slice(chunk);
-                    if matches!(self.mode, Mode::Undecided | Mode::Lines) {
-                        self.lines(at_end, ctx, out);
-                    }
-                    if self.mode == Mode::Array {
-                        self.array_step(at_end, ctx, out);
-                    }
-                    if self.stream.is_some() || self.mode == Mode::Document {
-                        // A long line became a stream, or an array ended: go on from here.
-                        let data = std::mem::take(&mut self.buf);
-                        self.scanned = 0;
-                        if data.is_empty() && !at_end {
-                            return;
-                        }
-                        return self.feed(&data, at_end, ctx, out);
-                    }
-                    return;
+                    return self.appended(0, at_end, ctx, out);
                 }
             }
+        }
+    }
+
+    /// Reads what the buffer holds from `start` on, after bytes were added to it, in line or
+    /// array mode.
+    fn appended(&mut self, start: usize, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        if matches!(self.mode, Mode::Undecided | Mode::Lines) {
+            self.lines(start, at_end, ctx, out);
+        }
+        if self.mode == Mode::Array {
+            self.array_step(at_end, ctx, out);
+        }
+        if self.stream.is_some() || self.mode == Mode::Document {
+            // A long line became a stream, or an array ended: go on from here.
+            let data = std::mem::take(&mut self.buf);
+            self.scanned = 0;
+            if data.is_empty() && !at_end {
+                return;
+            }
+            self.feed(&data, at_end, ctx, out);
         }
     }
 
@@ -244,8 +285,9 @@ impl JsonLayer {
     }
 
     /// Consumes complete lines in line mode (deciding the mode on the first non-blank one).
-    fn lines(&mut self, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
-        let mut start = 0;
+    /// `buf[..start]` is read already.
+    fn lines(&mut self, start: usize, at_end: bool, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        let mut start = start;
         // Line by line until the first non-blank line decides the mode.
         while self.mode == Mode::Undecided {
             // A partial line is not scanned again when more of it arrives.

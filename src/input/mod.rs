@@ -172,6 +172,16 @@ impl Reader {
         }
     }
 
+    /// [`push`](Self::push), taking the bytes out of `chunk`: it is left empty, perhaps with
+    /// another allocation's capacity, ready for the caller's next read. NDJSON lines are read
+    /// where they are instead of copied into the reader's buffer.
+    pub fn push_buf(&mut self, chunk: &mut Vec<u8>, out: &mut Vec<Event>) {
+        if !self.finished && !chunk.is_empty() {
+            self.pipeline.push_buf(chunk, &mut self.ctx, out);
+        }
+        chunk.clear();
+    }
+
     /// Ends the input: flushes the last record (and buffered JSON documents). Idempotent.
     pub fn finish(&mut self, out: &mut Vec<Event>) {
         if self.finished {

@@ -78,6 +78,18 @@ impl Pipeline {
         self.forward(chunk, ctx, out);
     }
 
+    /// [`push`](Self::push), taking the bytes out of `chunk` (left empty, perhaps holding a
+    /// spare allocation): the JSON layer reads NDJSON lines in place.
+    pub fn push_buf(&mut self, chunk: &mut Vec<u8>, ctx: &mut Ctx, out: &mut Vec<Event>) {
+        match &mut self.layer {
+            Layer::Json(l) => l.push_buf(chunk, ctx, out),
+            _ => {
+                self.push(chunk, ctx, out);
+                chunk.clear();
+            }
+        }
+    }
+
     pub fn finish(&mut self, ctx: &mut Ctx, out: &mut Vec<Event>) {
         if let Layer::Sniff(buf) = &mut self.layer {
             let buf = std::mem::take(buf);

@@ -340,23 +340,39 @@ impl Session {
     /// appended to `out`.
     pub fn push(&mut self, chunk: &[u8], out: &mut Vec<Match>) -> Result<(), Error> {
         self.check_open()?;
-        let reader = match &mut self.reader {
-            Some(reader) => reader,
-            None => {
-                let literals = self.prefilter.then(|| self.query.required_literals());
-                self.reader.insert(Reader::new(ReaderOptions {
-                    format: self.format,
-                    file_name: self.file_name.clone(),
-                    time_zone: self.time_zone.clone(),
-                    fields: self.fields.clone(),
-                    required_literals: literals,
-                    rule_notes: self.builtin,
-                    ..ReaderOptions::default()
-                }))
-            }
-        };
-        reader.push(chunk, &mut self.scratch);
+        self.open_reader();
+        if let Some(reader) = &mut self.reader {
+            reader.push(chunk, &mut self.scratch);
+        }
         self.correlate(out)
+    }
+
+    /// [`push`](Self::push), taking the bytes out of `chunk`: it is left empty, perhaps with
+    /// another allocation's capacity, for the caller's next read. NDJSON lines are read where
+    /// they are, not copied into the reader's buffer.
+    pub fn push_buf(&mut self, chunk: &mut Vec<u8>, out: &mut Vec<Match>) -> Result<(), Error> {
+        self.check_open()?;
+        self.open_reader();
+        if let Some(reader) = &mut self.reader {
+            reader.push_buf(chunk, &mut self.scratch);
+        }
+        self.correlate(out)
+    }
+
+    /// Makes the current file's reader on its first bytes.
+    fn open_reader(&mut self) {
+        if self.reader.is_none() {
+            let literals = self.prefilter.then(|| self.query.required_literals());
+            self.reader = Some(Reader::new(ReaderOptions {
+                format: self.format,
+                file_name: self.file_name.clone(),
+                time_zone: self.time_zone.clone(),
+                fields: self.fields.clone(),
+                required_literals: literals,
+                rule_notes: self.builtin,
+                ..ReaderOptions::default()
+            }));
+        }
     }
 
     /// Feeds one event object (numbered within the current file for its provenance).

@@ -93,8 +93,8 @@ impl CliRun {
 
     /// The next bytes of the current input.
     pub fn push(&mut self, chunk: Uint8Array) -> JsValue {
-        let bytes = chunk.to_vec();
-        self.step(|run| run.push(&bytes))
+        let mut bytes = chunk.to_vec();
+        self.step(|run| run.push_buf(&mut bytes))
     }
 
     /// Ends the current input.

@@ -171,12 +171,7 @@ pub struct Correlator {
     csv: Writer,
     table: Writer,
     finished: bool,
-    /// Where pushed bytes are copied into wasm memory, reused from push to push.
-    chunk: Vec<u8>,
 }
-
-/// The largest copy buffer kept between pushes (the page and the Node stream push 1 MiB).
-const MAX_KEPT_CHUNK: usize = 16 << 20;
 
 #[wasm_bindgen]
 impl Correlator {
@@ -212,7 +207,6 @@ impl Correlator {
             csv,
             table,
             finished: false,
-            chunk: Vec::new(),
         })
     }
 
@@ -245,14 +239,10 @@ impl Correlator {
         let step = if let Some(text) = chunk.as_string() {
             self.session.push(text.as_bytes(), &mut out)
         } else if chunk.is_instance_of::<Uint8Array>() {
-            let array = Uint8Array::unchecked_from_js(chunk);
-            self.chunk.resize(array.length() as usize, 0);
-            array.copy_to(&mut self.chunk);
-            let step = self.session.push(&self.chunk, &mut out);
-            if self.chunk.capacity() > MAX_KEPT_CHUNK {
-                self.chunk = Vec::new(); // one huge push: do not hold its size for good
-            }
-            step
+            // Copied into wasm memory once: the reader takes the copy as its own buffer
+            // (`push_buf`) instead of copying it again.
+            let mut bytes = Uint8Array::unchecked_from_js(chunk).to_vec();
+            self.session.push_buf(&mut bytes, &mut out)
         } else {
             return Err(input_error("push() takes a Uint8Array or a string"));
         };
