@@ -7,12 +7,14 @@
 //! string scan every 15 bytes or so (`\r\n\t` escapes). So the check works on the whole line
 //! in passes that run many bytes at a time:
 //!
-//! 1. no byte below 0x20 anywhere (raw control characters are invalid in strings; raw tabs or
-//!    carriage returns as whitespace between tokens are legal but rare, and are left to
-//!    `serde_json`), and the line is UTF-8 (outside strings the grammar admits only ASCII);
-//! 2. bit masks of the quotes and backslashes (vector compares, 64 bytes to a word); every
-//!    escape is checked in order, and the quote an escape consumes is cleared, which leaves
-//!    the quotes that end strings;
+//! 1. [`super::blockscan`]'s one pass (shared with the pre-filter's literal search): the bit
+//!    masks of quotes and backslashes (64 bytes to a word), and whether any byte is below 0x20
+//!    (raw control characters are invalid in strings; raw tabs or carriage returns as
+//!    whitespace between tokens are legal but rare, and are left to `serde_json`) or is not
+//!    ASCII (then the line must be UTF-8; outside strings the grammar admits only ASCII);
+//! 2. the escaped bytes, a word at a time from the backslash mask, each checked through a
+//!    table; an escaped quote is cleared from the quote mask, which leaves the quotes that end
+//!    strings;
 //! 3. the grammar walk, which jumps from a string's opening quote to the next quote left.
 //!
 //! A backslash outside a string is reached by the walk and rejected, so reading escapes over
@@ -22,6 +24,8 @@
 //! `f64`, a `\u` surrogate, deep nesting) is parsed in full instead, which gives the exact
 //! error. So `certainly_valid(line)` implies that `serde_json::from_slice::<Value>(line)`
 //! succeeds and yields an object; that implication is what the tests check.
+
+use super::blockscan::Blocks;
 
 /// Deeper nesting than this is left to `serde_json` (whose recursion limit is 128).
 const MAX_DEPTH: usize = 100;
@@ -48,119 +52,108 @@ pub(crate) fn certainly_valid(line: &[u8]) -> bool {
 }
 
 /// [`certainly_valid`], with what was seen in its strings; `None` when not sure.
+#[cfg(test)]
 pub(crate) fn scan(line: &[u8]) -> Option<Seen> {
-    if has_control(line) {
+    let mut blocks = Blocks::default();
+    super::blockscan::scan(line, &mut blocks);
+    checked(line, &mut blocks)
+}
+
+/// [`scan`] for a line `blocks` holds the [`blockscan`] pass of (its quote masks are left
+/// holding only the quotes that end strings).
+pub(crate) fn checked(line: &[u8], blocks: &mut Blocks) -> Option<Seen> {
+    if blocks.control || (blocks.high && std::str::from_utf8(line).is_err()) {
         return None;
     }
-    std::str::from_utf8(line).ok()?;
     let mut seen = Seen {
         // Outside strings `&` fails the walk, so a hit is inside a string of a valid line.
-        char_reference: memchr::memmem::find(line, b"&#").is_some(),
+        char_reference: blocks.ampersand && memchr::memmem::find(line, b"&#").is_some(),
         ..Seen::default()
     };
-    let quotes = string_ends(line, &mut seen)?;
-    grammar(line, &quotes)?;
+    string_ends(line, &mut blocks.quotes, &blocks.backslashes, &mut seen)?;
+    grammar(line, &blocks.quotes)?;
     Some(seen)
 }
 
-/// Whether some byte is below 0x20 (a fold without early exit, so it is vectorised).
-fn has_control(line: &[u8]) -> bool {
-    line.chunks(256)
-        .any(|chunk| chunk.iter().fold(false, |any, &b| any | (b < 0x20)))
-}
-
-/// Bit `j` of word `k` set: byte `64k + j` is a quote that ends a string (a quote no escape
-/// consumed). Checks every escape on the way (`None` for an invalid one or a surrogate) and
-/// notes the escapes the pre-filter must know about.
-fn string_ends(line: &[u8], seen: &mut Seen) -> Option<Vec<u64>> {
-    let mut quotes = Vec::with_capacity(line.len().div_ceil(64));
-    let mut backslashes = Vec::with_capacity(quotes.capacity());
-    let mut blocks = line.chunks_exact(64);
-    for block in blocks.by_ref() {
-        let (q, b) = full_masks(block.try_into().ok()?);
-        quotes.push(q);
-        backslashes.push(b);
-    }
-    if !blocks.remainder().is_empty() {
-        let (q, b) = masks(blocks.remainder());
-        quotes.push(q);
-        backslashes.push(b);
-    }
-    // The first byte no escape has consumed yet.
-    let mut free = 0usize;
-    for (k, &word) in backslashes.iter().enumerate() {
-        let mut word = word;
+/// Clears from `quotes` the quotes that escapes consume, leaving those that end strings.
+/// Checks every escape on the way (`None` for an invalid one or a surrogate) and notes the
+/// escapes the pre-filter must know about.
+///
+/// The escaped bytes (each one after an odd run of backslashes) are found a word at a time
+/// with no branch per backslash: adding a run's first bit to the backslash mask carries past
+/// the run's end, and whether that end is an odd or even bit tells the run's parity from its
+/// start's. Only the escaped bytes are then visited, through a table, so the common `\n`,
+/// `\t`, `\\` and `\"` take no unpredictable branch (the per-backslash `match` was most of
+/// the check's time on Windows messages).
+fn string_ends(
+    line: &[u8],
+    quotes: &mut [u64],
+    backslashes: &[u64],
+    seen: &mut Seen,
+) -> Option<()> {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    const ODD: u64 = !EVEN;
+    // Bit 0 of this word is escaped by a run that ended the previous word.
+    let mut carry = 0u64;
+    for (k, (&slashes, quote)) in backslashes.iter().zip(quotes.iter_mut()).enumerate() {
+        if slashes == 0 && carry == 0 {
+            continue;
+        }
+        // A backslash escaped from the previous word starts nothing.
+        let slashes = slashes & !carry;
+        let starts = slashes & !(slashes << 1);
+        let (from_even, _) = slashes.overflowing_add(starts & EVEN);
+        let (from_odd, out) = slashes.overflowing_add(starts & ODD);
+        let escaped = (from_even & !slashes & ODD) | (from_odd & !slashes & EVEN) | carry;
+        carry = u64::from(out);
+        *quote &= !escaped;
+        let mut word = escaped;
         while word != 0 {
             let at = k * 64 + word.trailing_zeros() as usize;
             word &= word - 1;
-            if at < free {
-                continue; // the second half of `\\`
-            }
-            let (len, escaped) = escape(line, at, seen)?;
-            free = at + len;
-            if escaped == b'"' {
-                let next = at + 1;
-                *quotes.get_mut(next / 64)? &= !(1u64 << (next % 64));
+            match ESCAPE.get(usize::from(*line.get(at)?)).copied()? {
+                SIMPLE => {}
+                SLASH => seen.slash_escape = true,
+                UNICODE => unicode(line, at)?.then(|| seen.unicode_escape = true)?,
+                _ => return None,
             }
         }
     }
-    Some(quotes)
+    // A backslash that ends the line escapes nothing.
+    (carry == 0).then_some(())
 }
 
-/// The quote and backslash masks of up to 64 bytes, a byte at a time: for a line's last,
-/// partial block (and the reference [`full_masks`] is tested against).
-#[inline]
-fn masks(block: &[u8]) -> (u64, u64) {
-    let (mut q, mut b) = (0u64, 0u64);
-    for (j, &c) in block.iter().enumerate() {
-        q |= u64::from(c == b'"') << j;
-        b |= u64::from(c == b'\\') << j;
-    }
-    (q, b)
-}
+const INVALID: u8 = 0;
+const SIMPLE: u8 = 1;
+const SLASH: u8 = 2;
+const UNICODE: u8 = 3;
 
-/// [`masks`] of a whole block, sixteen bytes at a time with the `wide` crate's vectors (SSE2
-/// natively, simd128 in wasm; its portable fallback elsewhere). The compiler's own
-/// vectorisation of the byte loop made the whole check 2.7x slower, and eight-byte word
-/// arithmetic 1.3x slower.
-#[inline]
-fn full_masks(block: &[u8; 64]) -> (u64, u64) {
-    use wide::u8x16;
-    let (quote, backslash) = (u8x16::splat(b'"'), u8x16::splat(b'\\'));
-    let (mut q, mut b) = (0u64, 0u64);
-    for (m, lane) in block.chunks_exact(16).enumerate() {
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(lane);
-        let v = u8x16::from(bytes);
-        q |= u64::from(v.simd_eq(quote).to_bitmask()) << (16 * m);
-        b |= u64::from(v.simd_eq(backslash).to_bitmask()) << (16 * m);
+/// What the byte after an escaping backslash makes of the escape.
+#[allow(
+    clippy::indexing_slicing,
+    reason = "evaluated at compile time: an index out of range would fail the build"
+)]
+static ESCAPE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let simple = *b"\"\\bfnrt";
+    let mut i = 0;
+    while i < simple.len() {
+        table[simple[i] as usize] = SIMPLE;
+        i += 1;
     }
-    (q, b)
-}
+    table[b'/' as usize] = SLASH;
+    table[b'u' as usize] = UNICODE;
+    table
+};
 
-/// The escape whose backslash is at `at`: its length and the byte after the backslash.
-fn escape(line: &[u8], at: usize, seen: &mut Seen) -> Option<(usize, u8)> {
-    let c = *line.get(at + 1)?;
-    match c {
-        b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => Some((2, c)),
-        b'/' => {
-            seen.slash_escape = true;
-            Some((2, c))
-        }
-        b'u' => {
-            let hex = std::str::from_utf8(line.get(at + 2..at + 6)?).ok()?;
-            if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return None;
-            }
-            let code = u32::from_str_radix(hex, 16).ok()?;
-            if (0xD800..=0xDFFF).contains(&code) {
-                return None;
-            }
-            seen.unicode_escape = true;
-            Some((6, c))
-        }
-        _ => None,
+/// Whether the `\u` whose `u` is at `at` has four hex digits and is not a surrogate.
+fn unicode(line: &[u8], at: usize) -> Option<bool> {
+    let hex = std::str::from_utf8(line.get(at + 1..at + 5)?).ok()?;
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
     }
+    let code = u32::from_str_radix(hex, 16).ok()?;
+    Some(!(0xD800..=0xDFFF).contains(&code))
 }
 
 /// Containers open at a point of the walk.
@@ -307,37 +300,6 @@ mod tests {
 
     fn serde_object(line: &[u8]) -> bool {
         matches!(serde_json::from_slice::<Value>(line), Ok(Value::Object(_)))
-    }
-
-    #[test]
-    fn vector_masks_equal_the_byte_loop() {
-        let mut rng = 0x1234_5678_9abc_def1u64;
-        for _ in 0..20_000 {
-            let mut block = [0u8; 64];
-            for b in &mut block {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                *b = [
-                    b'"',
-                    b'\\',
-                    b'a',
-                    0x80,
-                    0xff,
-                    0x22 ^ 0x80,
-                    0x5c ^ 0x80,
-                    0,
-                    0x21,
-                    0x5b,
-                    0x5d,
-                ][(rng % 11) as usize];
-            }
-            assert_eq!(full_masks(&block), masks(&block), "{block:?}");
-        }
-        for byte in 0..=255u8 {
-            let block = [byte; 64];
-            assert_eq!(full_masks(&block), masks(&block), "{byte}");
-        }
     }
 
     /// Escapes at every offset around the 64-byte words of the masks: an escaped quote or

@@ -6,6 +6,7 @@
 //! applies the verdicts, in line order, so results, counts and error reports are the same
 //! whatever the split or the number of threads.
 
+use super::blockscan::Blocks;
 use super::ctx::Loc;
 use super::prefilter::Prefilter;
 use super::util::between;
@@ -104,7 +105,7 @@ fn frame_and_judge(
     force_first: bool,
 ) -> Batch {
     let mut batch = Batch::default();
-    let mut scratch = Vec::new();
+    let mut scratch = Blocks::default();
     let mut start = from;
     while start < to {
         let end = memchr::memchr(b'\n', between(buf, start, to)).map_or(to, |i| start + i);
@@ -145,7 +146,7 @@ fn verdict(
     line: &[u8],
     prefilter: Option<&Prefilter>,
     projection: Option<&Projection>,
-    scratch: &mut Vec<u8>,
+    scratch: &mut Blocks,
 ) -> Verdict {
     if prefilter.is_some_and(|filter| filter.skips_valid(line, scratch)) {
         return Verdict::Skipped;

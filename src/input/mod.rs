@@ -19,6 +19,7 @@
 //! `tools` (evtx_dump, Chainsaw, Hayabusa, EvtxECmd), `siem` (Sentinel, Defender, NXLog / OTRF,
 //! Splunk JSON), `splunk` (classic text), `container` (gzip, zip, UTF-16).
 
+mod blockscan;
 mod container;
 mod csvin;
 mod ctx;

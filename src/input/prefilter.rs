@@ -20,6 +20,7 @@
 //!
 //! The first record of a stream is always parsed, so the format is still detected.
 
+use super::blockscan::{self, Blocks};
 use memchr::memmem;
 
 /// Vocabulary the normalisers add whatever the event (values and key names).
@@ -310,11 +311,12 @@ impl Prefilter {
     /// Whether `line` is certainly valid JSON (`jsonvalid`) that provably cannot match any
     /// stage: what the reader skips unparsed. The validity walk also reports the escapes and
     /// character references the decision needs, so they are not searched for separately.
-    pub fn skips_valid(&self, line: &[u8], scratch: &mut Vec<u8>) -> bool {
-        if !self.absent(line, scratch) {
+    pub fn skips_valid(&self, line: &[u8], blocks: &mut Blocks) -> bool {
+        blockscan::scan(line, blocks);
+        if !self.absent_lower(&blocks.lower) {
             return false;
         }
-        match super::jsonvalid::scan(line) {
+        match super::jsonvalid::checked(line, blocks) {
             None => false,
             Some(seen) => {
                 !seen.char_reference
@@ -327,8 +329,13 @@ impl Prefilter {
     /// normaliser could introduce it.
     fn absent(&self, line: &[u8], scratch: &mut Vec<u8>) -> bool {
         scratch.clear();
-        scratch.extend(line.iter().map(u8::to_ascii_lowercase));
-        let lower = &scratch[..];
+        scratch.extend_from_slice(line);
+        scratch.make_ascii_lowercase();
+        self.absent_lower(scratch)
+    }
+
+    /// [`Self::absent`] for the line lower-cased (ASCII).
+    fn absent_lower(&self, lower: &[u8]) -> bool {
         let mut trigger: Option<bool> = None;
         let mut has_trigger = || *trigger.get_or_insert_with(|| self.has_trigger(lower));
         // Per distinct literal: found in the line (searched at most once).
@@ -459,5 +466,82 @@ mod tests {
             &mut Vec::new()
         ));
         assert!(!host.skips(br#"{"Computer":"FS02.offsec.lan"}"#, &mut Vec::new()));
+    }
+
+    /// Lines built from pieces that matter to the decision (the rule's literals in any case,
+    /// trigger codes, escapes that do or do not spell a literal, character references,
+    /// backslash runs, quotes, non-ASCII text, control bytes, broken structure): a skipped line
+    /// is always one the plain check skips too and one serde_json reads as an object, and a
+    /// valid line without any of them is skipped.
+    #[test]
+    fn skips_valid_only_what_is_provably_skippable_and_valid() {
+        use proptest::prelude::*;
+        let f = Prefilter::new(&rule(), false).unwrap();
+        let piece = prop::sample::select(vec![
+            "IaM",
+            "iam",
+            "4698",
+            "14698",
+            "4702",
+            "scheduledTask",
+            "Scheduled-Task-Created",
+            "\\u0069",
+            "\\u0041",
+            "\\/",
+            "&#105;",
+            "&amp;",
+            "\\\\",
+            "\\\"",
+            "\\n\\t",
+            "\\",
+            "\"",
+            "\u{e9}",
+            "\u{1F600}",
+            "\u{1}",
+            ",",
+            "}",
+            "x",
+            "0123456789abcdef",
+        ]);
+        let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(3000));
+        let strategy = (
+            prop::collection::vec(piece, 0..12),
+            0usize..90,
+            any::<bool>(),
+        );
+        let result = runner.run(&strategy, |(pieces, pad, second)| {
+            let text: String = pieces.concat();
+            let line = if second {
+                format!(
+                    r#"{{"message":"{}{}","n":[1,-2.5,null]}}"#,
+                    "y".repeat(pad),
+                    text
+                )
+            } else {
+                format!(r#"{{"{}":"{}"}}"#, "k".repeat(pad), text)
+            };
+            let bytes = line.as_bytes();
+            let mut blocks = Blocks::default();
+            if f.skips_valid(bytes, &mut blocks) {
+                prop_assert!(f.skips(bytes, &mut Vec::new()), "{line}");
+                prop_assert!(
+                    matches!(
+                        serde_json::from_slice(bytes),
+                        Ok(serde_json::Value::Object(_))
+                    ),
+                    "{line}"
+                );
+            }
+            Ok(())
+        });
+        assert!(result.is_ok(), "{result:?}");
+        let mut blocks = Blocks::default();
+        for pad in 0..200 {
+            let line = format!(
+                r#"{{"message":"{}\n\t\\ \"q\" café","id":4624}}"#,
+                "z".repeat(pad)
+            );
+            assert!(f.skips_valid(line.as_bytes(), &mut blocks), "{line}");
+        }
     }
 }
