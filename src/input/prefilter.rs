@@ -313,7 +313,7 @@ impl Prefilter {
     /// character references the decision needs, so they are not searched for separately.
     pub fn skips_valid(&self, line: &[u8], blocks: &mut Blocks) -> bool {
         blockscan::scan(line, blocks);
-        if !self.absent_lower(&blocks.lower) {
+        if !self.absent_lower(&blocks.lower, Some(&blocks.fours)) {
             return false;
         }
         match super::jsonvalid::checked(line, blocks) {
@@ -331,13 +331,14 @@ impl Prefilter {
         scratch.clear();
         scratch.extend_from_slice(line);
         scratch.make_ascii_lowercase();
-        self.absent_lower(scratch)
+        self.absent_lower(scratch, None)
     }
 
-    /// [`Self::absent`] for the line lower-cased (ASCII).
-    fn absent_lower(&self, lower: &[u8]) -> bool {
+    /// [`Self::absent`] for the line lower-cased (ASCII); `fours`: where its `4`s are
+    /// ([`Blocks::fours`]), when known.
+    fn absent_lower(&self, lower: &[u8], fours: Option<&[u64]>) -> bool {
         let mut trigger: Option<bool> = None;
-        let mut has_trigger = || *trigger.get_or_insert_with(|| self.has_trigger(lower));
+        let mut has_trigger = || *trigger.get_or_insert_with(|| self.has_trigger(lower, fours));
         // Per distinct literal: found in the line (searched at most once).
         let mut found: [Option<bool>; 16] = [None; 16];
         let mut present = |i: usize| match found.get_mut(i) {
@@ -359,17 +360,37 @@ impl Prefilter {
     /// Whether the (lower-cased) line holds a trigger. Codes must not sit inside a longer
     /// number (an event code is delimited by non-digits in every encoding: `"4698"`, `:4698,`,
     /// `<EventID>4698<`, `EventCode=4698\r`).
-    fn has_trigger(&self, lower: &[u8]) -> bool {
-        let code = self.needles.triggers.iter().any(|(prefix, last)| {
-            prefix.find_iter(lower).any(|i| {
-                let before = i.checked_sub(1).and_then(|j| lower.get(j));
-                let digit = lower.get(i + 3);
-                let after = lower.get(i + 4);
-                !before.is_some_and(u8::is_ascii_digit)
-                    && digit.is_some_and(|d| last.contains(d))
-                    && !after.is_some_and(u8::is_ascii_digit)
-            })
-        });
+    fn has_trigger(&self, lower: &[u8], fours: Option<&[u64]>) -> bool {
+        let code_at = |i: usize| {
+            let before = i.checked_sub(1).and_then(|j| lower.get(j));
+            let digit = lower.get(i + 3);
+            let after = lower.get(i + 4);
+            let prefix = lower.get(i..i + 3);
+            !before.is_some_and(u8::is_ascii_digit)
+                && TRIGGER_PREFIXES
+                    .iter()
+                    .any(|(p, last)| prefix == Some(*p) && digit.is_some_and(|d| last.contains(d)))
+                && !after.is_some_and(u8::is_ascii_digit)
+        };
+        let code = match fours {
+            // Every code starts with a `4`: visiting the few `4`s of a line is cheaper than a
+            // search per prefix.
+            Some(fours) => fours.iter().enumerate().any(|(k, &word)| {
+                let mut word = word;
+                while word != 0 {
+                    if code_at(k * 64 + word.trailing_zeros() as usize) {
+                        return true;
+                    }
+                    word &= word - 1;
+                }
+                false
+            }),
+            None => self
+                .needles
+                .triggers
+                .iter()
+                .any(|(prefix, _)| prefix.find_iter(lower).any(code_at)),
+        };
         code || self.needles.scheduled_task.find(lower).is_some()
     }
 }
@@ -542,6 +563,36 @@ mod tests {
                 "z".repeat(pad)
             );
             assert!(f.skips_valid(line.as_bytes(), &mut blocks), "{line}");
+        }
+    }
+
+    /// The trigger check from the `4`s of the block pass finds exactly what the search per
+    /// prefix finds, codes at either end of a line and across 64-byte words included.
+    #[test]
+    fn trigger_from_fours_equals_the_search() {
+        assert!(TRIGGER_PREFIXES
+            .iter()
+            .all(|(p, _)| p.first() == Some(&b'4')));
+        let f = Prefilter::new(&rule(), false).unwrap();
+        let mut blocks = Blocks::default();
+        let codes = [
+            "4698", "4697", "4702", "4703", "4696", "14698", "46981", "469", "44702", "x4701x",
+        ];
+        for pad in 0..140 {
+            for code in codes {
+                for line in [
+                    format!("{}{code}", "a".repeat(pad)),
+                    format!("{code}{}", "4".repeat(pad % 7)),
+                    format!("{}:{code},{}", "4".repeat(pad), "b".repeat(pad % 5)),
+                ] {
+                    blockscan::scan(line.as_bytes(), &mut blocks);
+                    assert_eq!(
+                        f.has_trigger(&blocks.lower, Some(&blocks.fours)),
+                        f.has_trigger(&blocks.lower, None),
+                        "{line}"
+                    );
+                }
+            }
         }
     }
 }
