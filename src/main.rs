@@ -17,8 +17,9 @@ mod native {
 
     /// Bytes per read: large enough for the reader to spread a batch of lines over the cores.
     /// 2 MiB beat 1 MiB by about a tenth on the built-in rule (fewer batches, each a wait for
-    /// the helpers), and 256 KiB to 8 MiB were all slower (docs/bench.md, 2026-12-06 second run);
-    /// the read-ahead's buffers stay within the memory goal (about 23 MB peak RSS).
+    /// the helpers); 256 KiB, 512 KiB, 4 MiB and 8 MiB were all slower (docs/bench.md,
+    /// 2026-12-06 second run). The read-ahead's buffers stay within the memory goal (about
+    /// 23 MB peak RSS).
     const READ_SIZE: usize = 2 << 20;
     /// Files up to this size are read without a read-ahead thread.
     const AHEAD_MIN: u64 = 4 << 20;

@@ -114,7 +114,7 @@ fn string_ends(
             match ESCAPE.get(usize::from(*line.get(at)?)).copied()? {
                 SIMPLE => {}
                 SLASH => seen.slash_escape = true,
-                UNICODE => unicode(line, at)?.then(|| seen.unicode_escape = true)?,
+                UNICODE if unicode(line, at) => seen.unicode_escape = true,
                 _ => return None,
             }
         }
@@ -147,13 +147,14 @@ static ESCAPE: [u8; 256] = {
 };
 
 /// Whether the `\u` whose `u` is at `at` has four hex digits and is not a surrogate.
-fn unicode(line: &[u8], at: usize) -> Option<bool> {
-    let hex = std::str::from_utf8(line.get(at + 1..at + 5)?).ok()?;
-    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let code = u32::from_str_radix(hex, 16).ok()?;
-    Some(!(0xD800..=0xDFFF).contains(&code))
+fn unicode(line: &[u8], at: usize) -> bool {
+    let Some(hex) = line.get(at + 1..at + 5) else {
+        return false;
+    };
+    let code = hex.iter().try_fold(0u32, |code, &b| {
+        char::from(b).to_digit(16).map(|digit| code * 16 + digit)
+    });
+    code.is_some_and(|code| !(0xD800..=0xDFFF).contains(&code))
 }
 
 /// Containers open at a point of the walk.
